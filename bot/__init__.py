@@ -1,0 +1,1 @@
+"""The citizen-help bot: a channel-free engine with thin channel adapters."""

@@ -1,0 +1,1 @@
+"""Channel adapters: translate platform events to Incoming and Replies to platform calls."""

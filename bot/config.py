@@ -1,0 +1,127 @@
+"""Settings from the environment and an optional config file; the only reader of os.environ."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Callable, Mapping
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One setting: its environment name, default and a line of help (repeated in the README)."""
+
+    env: str
+    default: str
+    help: str
+    secret: bool = False
+
+
+SPECS: dict[str, Spec] = {
+    "db_path": Spec("BOT_DB", "data/bot.db", "SQLite database file (created on first start)."),
+    "content_dir": Spec("BOT_CONTENT_DIR", "faq", "Content pack folder: FAQ entries and guides."),
+    "intents_dir": Spec("BOT_INTENTS_DIR", "intents", "Lexicon, small-talk and out-of-scope data."),
+    "locales_dir": Spec("BOT_LOCALES_DIR", "locales", "gettext catalogs (vi, en)."),
+    "default_locale": Spec("BOT_LOCALE", "vi", "Language for users whose language is unknown (vi or en)."),
+    "answer_threshold": Spec("BOT_ANSWER_THRESHOLD", "0.60", "Confidence (0..1) at or above which the bot answers."),
+    "suggest_threshold": Spec("BOT_SUGGEST_THRESHOLD", "0.40", "Confidence at or above which the bot offers suggestions."),
+    "log_level": Spec("BOT_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
+    "telegram_token": Spec("TELEGRAM_BOT_TOKEN", "", "Telegram bot token from @BotFather.", secret=True),
+    "telegram_base_url": Spec("TELEGRAM_BASE_URL", "https://api.telegram.org/bot",
+                              "Bot API base URL (a self-hosted Bot API server, or a test fake)."),
+    "telegram_webhook_secret": Spec("TELEGRAM_WEBHOOK_SECRET", "",
+                                    "Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token.", secret=True),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings for one run of the bot."""
+
+    db_path: str
+    content_dir: Path
+    intents_dir: Path
+    locales_dir: Path
+    default_locale: str
+    answer_threshold: float
+    suggest_threshold: float
+    log_level: str
+    telegram_token: str
+    telegram_base_url: str
+    telegram_webhook_secret: str
+
+    def __repr__(self) -> str:  # secrets never reach a log line through repr
+        shown = {f.name: ("***" if SPECS[f.name].secret and getattr(self, f.name) else getattr(self, f.name))
+                 for f in fields(self)}
+        return f"Settings({shown})"
+
+
+def _path(value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else ROOT / path
+
+
+def _fraction(value: str) -> float:
+    number = float(value)
+    if not 0.0 <= number <= 1.0:
+        raise ValueError("must be between 0 and 1")
+    return number
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value
+    return parse
+
+
+PARSERS: dict[str, Callable[[str], object]] = {
+    "content_dir": _path,
+    "intents_dir": _path,
+    "locales_dir": _path,
+    "default_locale": _choice("vi", "en"),
+    "answer_threshold": _fraction,
+    "suggest_threshold": _fraction,
+    "log_level": lambda v: _choice("DEBUG", "INFO", "WARNING", "ERROR")(v.upper()),
+}
+
+
+def read_config_file(path: Path) -> dict[str, str]:
+    """Read KEY=VALUE lines (# comments, blank lines ignored) from a config file."""
+    values: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep:
+            raise ConfigError(f"{path}:{number}: expected KEY=VALUE")
+        values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: str) -> Settings:
+    """Build Settings from a config file (BOT_CONFIG), the environment, then explicit overrides."""
+    env = dict(os.environ if environ is None else environ)
+    merged: dict[str, str] = {}
+    config_file = env.get("BOT_CONFIG")
+    if config_file:
+        merged.update(read_config_file(Path(config_file)))
+    merged.update(env)
+    values: dict[str, object] = {}
+    for name, spec in SPECS.items():
+        raw = overrides.get(name, merged.get(spec.env, spec.default))
+        try:
+            values[name] = PARSERS.get(name, str)(raw)
+        except ValueError as error:
+            raise ConfigError(f"{spec.env}={raw!r}: {error}") from None
+    if values["suggest_threshold"] > values["answer_threshold"]:  # type: ignore[operator]
+        raise ConfigError("BOT_SUGGEST_THRESHOLD must not be above BOT_ANSWER_THRESHOLD")
+    return Settings(**values)  # type: ignore[arg-type]

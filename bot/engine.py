@@ -1,0 +1,245 @@
+"""Engine.handle(Incoming) -> list[Reply]: routing, per-user state, composing replies. No transport, no SQL."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from bot.content import Content, Entry
+from bot.faq import ENTRY, INTENT, REJECT, FaqIndex, Match
+from bot.i18n import I18n
+from bot.messages import Incoming, Reply
+from bot.replies import P_DONE, P_ENTRY, P_GUIDES, P_LANG, P_MENU, P_NONE, P_STEP, Replies
+from bot.state import State, UserState
+from bot.storage import Storage, Turn
+from bot.text import Normalised, Normaliser
+
+log = logging.getLogger(__name__)
+
+ENGLISH_SHARE = 0.3        # share of English marker words that makes a question English
+SUGGEST_SPREAD = 0.75      # runners-up within this share of the best score are offered as suggestions
+
+
+@dataclass
+class Outcome:
+    """What handling one message produced: the replies and the log line."""
+
+    replies: list[Reply]
+    turn: Turn
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Confidence bands: answer at or above `answer`; suggest at or above `suggest`."""
+
+    answer: float = 0.6
+    suggest: float = 0.4
+
+
+class Engine:
+    """The conversation engine shared by every channel."""
+
+    def __init__(self, content: Content, i18n: I18n, storage: Storage, thresholds: Thresholds) -> None:
+        self.storage = storage
+        self.i18n = i18n
+        self.thresholds = thresholds
+        self.load(content)
+
+    def load(self, content: Content) -> None:
+        """Build the normaliser, index and reply builder for content (at start and on reload)."""
+        normaliser = Normaliser(content.lexicon)
+        index = FaqIndex(content, normaliser)
+        self.content, self.normaliser, self.index = content, normaliser, index
+        self.replies = Replies(content, self.i18n)
+        self.commands = {
+            "start": self._cmd_start, "menu": self._cmd_menu, "help": self._cmd_help, "trogiup": self._cmd_help,
+            "huongdan": self._cmd_guides, "android": self._cmd_os, "iphone": self._cmd_os, "ios": self._cmd_os,
+            "english": self._cmd_lang, "tiengviet": self._cmd_lang,
+        }
+
+    def handle(self, msg: Incoming) -> list[Reply]:
+        """Answer one incoming message; never raises."""
+        return self.process(msg).replies
+
+    def process(self, msg: Incoming) -> Outcome:
+        """Answer one message and return the replies with the log line (used by `ask --json`)."""
+        started = time.perf_counter()
+        user = self._load_user(msg)
+        lang = self.i18n.lang(user.lang or msg.language_hint)
+        try:
+            outcome = self._route(msg, user, lang)
+        except Exception:  # a bug must cost one answer, not the bot
+            log.exception("handler failed (channel=%s event=%s)", msg.channel, msg.event_id)
+            user.reset()
+            outcome = Outcome([self.replies.text(lang, "error.generic", with_menu=True)],
+                              self._turn(msg, user, None, lang, None, "", 0.0, "error"))
+        turn = outcome.turn
+        outcome.turn = Turn(**{**turn.__dict__, "ms": (time.perf_counter() - started) * 1000})
+        if not user.lang:
+            user.lang = lang
+        try:
+            self.storage.save_turn(user, msg.chat_id, outcome.turn)
+        except Exception:  # the citizen still gets the answer when the disk is full or locked
+            log.exception("could not store a turn (channel=%s event=%s)", msg.channel, msg.event_id)
+        return outcome
+
+    def _load_user(self, msg: Incoming) -> UserState:
+        try:
+            return self.storage.load_user(msg.user_key, msg.channel)
+        except Exception:
+            log.exception("could not load user state (channel=%s)", msg.channel)
+            return UserState(msg.user_key, msg.channel)
+
+    def _turn(self, msg: Incoming, user: UserState, norm: Normalised | None, lang: str, matched: str | None,
+              kind: str, confidence: float, outcome: str) -> Turn:
+        return Turn(user.key, msg.channel, msg.text or msg.payload, norm.text if norm else "", lang,
+                    matched, kind, round(confidence, 4), outcome, 0.0)
+
+    def _route(self, msg: Incoming, user: UserState, lang: str) -> Outcome:
+        if msg.payload:
+            return self._button(msg, user, lang, msg.payload)
+        text = msg.text.strip()
+        if text.startswith("/"):
+            return self._command(msg, user, lang, text)
+        return self._question(msg, user, lang)
+
+    # --- commands -------------------------------------------------------------------------------------------
+
+    def _command(self, msg: Incoming, user: UserState, lang: str, text: str) -> Outcome:
+        name, _, arg = text[1:].partition(" ")
+        name = name.split("@", 1)[0].lower()   # "/start@SomeBot" in group chats
+        handler = self.commands.get(name)
+        if handler is None:
+            return Outcome([self.replies.text(lang, "command.unknown", with_menu=True)],
+                           self._turn(msg, user, None, lang, None, "command", 0.0, "command"))
+        user.reset()
+        replies, lang = handler(user, lang, name, arg.strip())
+        return Outcome(replies, self._turn(msg, user, None, lang, name, "command", 1.0, "command"))
+
+    def _cmd_start(self, user: UserState, lang: str, name: str, arg: str) -> tuple[list[Reply], str]:
+        if arg.startswith(P_ENTRY) and arg[len(P_ENTRY):] in self.content.entries:
+            return [self._entry_reply(user, lang, self.content.entries[arg[len(P_ENTRY):]])], lang
+        return self.replies.welcome(lang), lang
+
+    def _cmd_menu(self, user: UserState, lang: str, name: str, arg: str) -> tuple[list[Reply], str]:
+        return [self.replies.main_menu(lang)], lang
+
+    def _cmd_help(self, user: UserState, lang: str, name: str, arg: str) -> tuple[list[Reply], str]:
+        return self.replies.help(lang), lang
+
+    def _cmd_guides(self, user: UserState, lang: str, name: str, arg: str) -> tuple[list[Reply], str]:
+        return [self.replies.guides_list(lang, user.os)], lang
+
+    def _cmd_os(self, user: UserState, lang: str, name: str, arg: str) -> tuple[list[Reply], str]:
+        user.os = "android" if name == "android" else "ios"
+        entry = next((e for e in self.content.entries.values() if e.sets_os == user.os), None)
+        if entry is None:
+            return [self.replies.guides_list(lang, user.os)], lang
+        return [self._entry_reply(user, lang, entry)], lang
+
+    def _cmd_lang(self, user: UserState, lang: str, name: str, arg: str) -> tuple[list[Reply], str]:
+        user.lang = "en" if name == "english" else "vi"
+        return [self.replies.main_menu(user.lang, "lang.switched")], user.lang
+
+    # --- buttons --------------------------------------------------------------------------------------------
+
+    def _button(self, msg: Incoming, user: UserState, lang: str, payload: str) -> Outcome:
+        replies = self._button_replies(user, lang, payload)
+        matched = payload[len(P_ENTRY):] if payload.startswith(P_ENTRY) else None
+        outcome = "button" if replies is not None else "stale"
+        if replies is None:   # an old or forged button: say so kindly and show the menu
+            user.reset()
+            replies = [self.replies.main_menu(lang, "button.stale")]
+        return Outcome(replies, self._turn(msg, user, None, lang, matched, "button", 1.0, outcome))
+
+    def _button_replies(self, user: UserState, lang: str, payload: str) -> list[Reply] | None:
+        if payload == P_MENU:
+            user.reset()
+            return [self.replies.main_menu(lang)]
+        if payload == P_GUIDES:
+            return [self.replies.guides_list(lang, user.os)]
+        if payload == P_NONE:
+            user.reset()
+            return self.replies.fallback(lang, "fallback.none")
+        if payload.startswith(P_LANG) and payload[len(P_LANG):] in ("vi", "en"):
+            user.lang = payload[len(P_LANG):]
+            return [self.replies.main_menu(user.lang, "lang.switched")]
+        if payload.startswith(P_ENTRY):
+            entry = self.content.entries.get(payload[len(P_ENTRY):])
+            return [self._entry_reply(user, lang, entry)] if entry and not entry.hidden else None
+        if payload.startswith(P_DONE) and payload[len(P_DONE):] in self.content.guides:
+            user.reset()
+            return [self.replies.guide_done(lang)]
+        if payload.startswith(P_STEP):
+            return self._guide_step(user, lang, payload[len(P_STEP):])
+        return None
+
+    def _guide_step(self, user: UserState, lang: str, arg: str) -> list[Reply] | None:
+        guide_id, _, step = arg.rpartition(":")
+        guide = self.content.guides.get(guide_id)
+        if guide is None or not step.isdigit() or int(step) >= len(guide.steps):
+            return None
+        index = int(step)
+        if guide.os and not user.os:
+            user.os = guide.os
+        edit = user.state == State.GUIDE and user.data.get("guide") == guide.id
+        user.state, user.data = State.GUIDE, {"guide": guide.id, "step": index}
+        return [self.replies.guide_step(lang, guide, index, edit=edit and index != 0)]
+
+    # --- questions ------------------------------------------------------------------------------------------
+
+    def _entry_reply(self, user: UserState, lang: str, entry: Entry) -> Reply:
+        if entry.sets_os:
+            user.os = entry.sets_os
+        guides = [self.content.guides[g] for g in entry.guides if g in self.content.guides]
+        if user.os:
+            own = [g for g in guides if g.os == user.os]
+            if entry.start_guide and own:
+                user.state, user.data = State.GUIDE, {"guide": own[0].id, "step": 0}
+                step = self.replies.guide_step(lang, own[0], 0, edit=False)
+                return Reply(step.text, step.buttons, step.image, meta={"id": entry.id})
+            guides = [g for g in guides if g.os in ("", user.os)]
+        return self.replies.entry(lang, entry, guides)
+
+    def _message_lang(self, norm: Normalised, user: UserState, lang: str) -> str:
+        if norm.english_score >= ENGLISH_SHARE:
+            return "en"
+        if norm.has_marks or (norm.english_score == 0 and len(norm.tokens) >= 2):
+            return "vi"
+        return lang
+
+    def _question(self, msg: Incoming, user: UserState, lang: str) -> Outcome:
+        norm = self.normaliser.normalise(msg.text)
+        if not norm.tokens:
+            return Outcome([self.replies.main_menu(lang, "empty.prompt")],
+                           self._turn(msg, user, norm, lang, None, "", 0.0, "empty"))
+        lang = self._message_lang(norm, user, lang)
+        match = self.index.match(norm)
+        user.reset()
+        replies, outcome, matched = self._answer(user, lang, match)
+        kind = match.label.kind if match.label else ""
+        return Outcome(replies, self._turn(msg, user, norm, lang, matched, kind, match.confidence, outcome))
+
+    def _answer(self, user: UserState, lang: str, match: Match) -> tuple[list[Reply], str, str | None]:
+        label, confidence = match.label, match.confidence
+        best_id = label.id if label else None
+        if label is None or confidence < self.thresholds.suggest:
+            return self.replies.fallback(lang), "unanswered", best_id
+        if label.kind == REJECT:
+            return self.replies.fallback(lang, "fallback.out_of_scope"), "out_of_scope", best_id
+        if confidence >= self.thresholds.answer:
+            if label.kind == INTENT:
+                return self._small_talk(lang, label.id), "intent", label.id
+            return [self._entry_reply(user, lang, self.content.entries[label.id])], "answered", label.id
+        floor = max(self.thresholds.suggest, confidence * SUGGEST_SPREAD)
+        ids = [c.id for c, score in match.candidates if c.kind == ENTRY and score >= floor]
+        if not ids:
+            return self.replies.fallback(lang), "unanswered", best_id
+        return [self.replies.suggestions(lang, ids)], "suggested", best_id
+
+    def _small_talk(self, lang: str, intent_id: str) -> list[Reply]:
+        intent = self.content.intents[intent_id]
+        if intent_id == "help":
+            return self.replies.help(lang)
+        reply = self.replies.text(lang, intent.reply)
+        return [reply, self.replies.main_menu(lang, "menu.prompt_short")] if intent_id == "greeting" else [reply]

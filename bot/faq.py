@@ -1,0 +1,140 @@
+"""The FAQ index and matcher: rarity-weighted word and word-pair overlap, with rapidfuzz for typos."""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from bot.content import Content
+from bot.text import Normalised, Normaliser
+
+ENTRY, INTENT, REJECT = "entry", "intent", "reject"
+
+# Typos: an unknown word of at least this length may stand for a known word this similar (0..100).
+FUZZY_MIN_LEN = 4
+FUZZY_MIN_SCORE = 80.0
+# A question naming another app or device, and not ours, is probably about that one.
+FOREIGN_PENALTY = 0.55
+# How much of the final confidence comes from the whole-string similarity of rapidfuzz.
+STRING_SHARE = 0.2
+RESCORE_TOP = 12
+
+
+@dataclass(frozen=True)
+class Label:
+    """What a paraphrase stands for: an entry, a small-talk intent, or an out-of-scope group."""
+
+    id: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Match:
+    """The matcher's verdict: the best label, its confidence in 0..1, and runners-up."""
+
+    label: Label | None
+    confidence: float
+    candidates: tuple[tuple[Label, float], ...]
+
+
+def features(tokens: tuple[str, ...] | list[str]) -> set[str]:
+    """Words and adjacent word pairs: pairs keep a little of the word order ("cai dat" vs "dat cai")."""
+    return set(tokens) | {f"{a}_{b}" for a, b in zip(tokens, tokens[1:])}
+
+
+class FaqIndex:
+    """An index over every paraphrase, built once from content; match() is read-only and thread-safe."""
+
+    def __init__(self, content: Content, normaliser: Normaliser) -> None:
+        self.normaliser = normaliser
+        self.labels: list[Label] = []
+        self.docs: list[tuple[int, str, frozenset[str]]] = []   # (label index, text, features)
+        for entry in content.entries.values():
+            if not entry.hidden:
+                texts = [p for items in entry.paraphrases.values() for p in items] + list(entry.title.values())
+                self._add(Label(entry.id, ENTRY), texts)
+        for intent in content.intents.values():
+            self._add(Label(intent.id, INTENT), [p for items in intent.paraphrases.values() for p in items])
+        for group in content.rejects:
+            self._add(Label(group.id, REJECT), [p for items in group.paraphrases.values() for p in items])
+        self._build_weights()
+
+    def _add(self, label: Label, texts: list[str]) -> None:
+        index = len(self.labels)
+        self.labels.append(label)
+        seen: set[str] = set()
+        for text in texts:
+            norm = self.normaliser.normalise(text)
+            if norm.tokens and norm.text not in seen:
+                seen.add(norm.text)
+                self.docs.append((index, norm.text, frozenset(features(norm.tokens))))
+
+    def _build_weights(self) -> None:
+        labels_with: dict[str, set[int]] = defaultdict(set)
+        for label_index, _, feats in self.docs:
+            for f in feats:
+                labels_with[f].add(label_index)
+        n = max(len(self.labels), 1)
+        # Rarity across labels, not paraphrases: a word every entry uses ("cai", the app's name) decides nothing.
+        self.weight = {f: math.log((n + 1) / (len(ls) + 0.5)) for f, ls in labels_with.items()}
+        self.unknown_weight = math.log((n + 1) / 1.5) * 0.6
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for doc_index, (_, _, feats) in enumerate(self.docs):
+            for f in feats:
+                self.postings[f].append(doc_index)
+        self.doc_weight = [sum(self.weight[f] for f in feats) for _, _, feats in self.docs]
+        self.vocabulary = sorted(f for f in self.weight if "_" not in f and len(f) >= FUZZY_MIN_LEN)
+
+    def _query_features(self, tokens: tuple[str, ...]) -> dict[str, tuple[str, float]]:
+        """Map each query feature to the indexed feature it stands for, with a factor for inexactness."""
+        fixed: list[str] = []
+        factors: dict[str, float] = {}
+        for token in tokens:
+            if token in self.weight or len(token) < FUZZY_MIN_LEN:
+                fixed.append(token)
+                continue
+            best = process.extractOne(token, self.vocabulary, scorer=fuzz.ratio,
+                                      score_cutoff=FUZZY_MIN_SCORE, processor=None)
+            if best and Levenshtein.distance(token, best[0]) <= 2:
+                fixed.append(best[0])
+                factors[best[0]] = best[1] / 100.0
+            else:
+                fixed.append(token)
+        out: dict[str, tuple[str, float]] = {}
+        for f in features(fixed):
+            parts = f.split("_")
+            out[f] = (f, min(factors.get(p, 1.0) for p in parts))
+        return out
+
+    def match(self, norm: Normalised) -> Match:
+        """Score every label against one normalised question."""
+        if not norm.tokens:
+            return Match(None, 0.0, ())
+        query = self._query_features(norm.tokens)
+        q_weight = sum(self.weight.get(f, self.unknown_weight) for f, _ in query.values())
+        overlap: dict[int, float] = defaultdict(float)
+        for f, factor in query.values():
+            w = self.weight.get(f)
+            if w:
+                for doc_index in self.postings[f]:
+                    overlap[doc_index] += w * factor
+        if not overlap:
+            return Match(None, 0.0, ())
+        scored = sorted(((2 * s / (q_weight + self.doc_weight[d]), d) for d, s in overlap.items()), reverse=True)
+        best: dict[int, float] = {}
+        for dice, d in scored[:RESCORE_TOP]:
+            text = self.docs[d][1]
+            string = fuzz.token_sort_ratio(norm.text, text, processor=None) / 100.0
+            score = (1 - STRING_SHARE) * dice + STRING_SHARE * string
+            label_index = self.docs[d][0]
+            best[label_index] = max(best.get(label_index, 0.0), score)
+        for dice, d in scored[RESCORE_TOP:]:
+            best.setdefault(self.docs[d][0], (1 - STRING_SHARE) * dice)
+        penalty = FOREIGN_PENALTY if norm.foreign and not norm.names_app else 1.0
+        ranked = sorted(((min(s * (penalty if self.labels[i].kind != REJECT else 1.0), 1.0), self.labels[i])
+                         for i, s in best.items()), key=lambda x: -x[0])
+        top = tuple((label, round(score, 4)) for score, label in ranked[:5])
+        return Match(top[0][0], top[0][1], top)

@@ -1,0 +1,136 @@
+"""SQLite storage with sqlite-utils: schema migrations and every SQL statement of the project."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from bot.state import State, UserState
+
+TEXT_MAX = 1000   # a question is stored up to this length; a pasted novel is not worth keeping whole
+
+migrations = Migrations("bot")
+
+
+@migrations()
+def m001_core(db: sqlite_utils.Database) -> None:
+    """Users, the message log and unanswered questions."""
+    db["users"].create({"key": str, "channel": str, "user_id": str, "chat_id": str, "lang": str, "os": str,
+                        "state": str, "data": str, "first_seen": str, "last_seen": str, "messages": int},
+                       pk="key", not_null={"channel", "user_id"}, defaults={"messages": 0})
+    db["messages"].create({"id": int, "at": str, "user_key": str, "channel": str, "text": str, "normalised": str,
+                           "lang": str, "matched_id": str, "kind": str, "confidence": float, "outcome": str,
+                           "ms": float}, pk="id")
+    db["messages"].create_index(["at"])
+    db["messages"].create_index(["matched_id"])
+    db["unanswered"].create({"key": str, "text": str, "channel": str, "count": int, "best_id": str,
+                             "confidence": float, "first_seen": str, "last_seen": str}, pk="key")
+    db["unanswered"].create_index(["count"])
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What one message did, for the log: question, answer id, confidence, outcome, time taken."""
+
+    user_key: str
+    channel: str
+    text: str
+    normalised: str
+    lang: str
+    matched_id: str | None
+    kind: str
+    confidence: float
+    outcome: str          # answered | suggested | unanswered | intent | button | command | guide | empty
+    ms: float
+
+
+def now() -> str:
+    """The current UTC time as ISO text."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def connect(path: str) -> sqlite_utils.Database:
+    """Open (creating if needed) the database file in WAL mode and apply pending migrations."""
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+    db = sqlite_utils.Database(conn)
+    if path != ":memory:":
+        db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    migrations.apply(db)
+    return db
+
+
+class Storage:
+    """The bot's tables; one connection, one writer at a time."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.lock = threading.RLock()
+
+    @classmethod
+    def open(cls, path: str) -> "Storage":
+        """Open the database at path (":memory:" for a throw-away one)."""
+        return cls(connect(path))
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.conn.close()
+
+    def load_user(self, key: str, channel: str) -> UserState:
+        """The stored state of a user, or a fresh one."""
+        with self.lock:
+            row = self.db.execute("SELECT lang, os, state, data FROM users WHERE key = ?", [key]).fetchone()
+        if row is None:
+            return UserState(key=key, channel=channel)
+        lang, os_, state, data = row
+        try:
+            parsed_state, parsed_data = State(state), json.loads(data or "{}")
+        except (ValueError, TypeError):   # an unknown state from a newer or broken version: start clean
+            parsed_state, parsed_data = State.IDLE, {}
+        return UserState(key, channel, lang or "", os_ or "", parsed_state, parsed_data, is_new=False)
+
+    def save_turn(self, user: UserState, chat_id: str, turn: Turn | None) -> None:
+        """Store the user's state, the message log line and any unanswered question in one transaction."""
+        stamp = now()
+        user_id = user.key.split(":", 1)[1] if ":" in user.key else user.key
+        with self.lock, self.db.conn:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute(
+                "INSERT INTO users (key, channel, user_id, chat_id, lang, os, state, data, first_seen, last_seen,"
+                " messages) VALUES (?,?,?,?,?,?,?,?,?,?,1) ON CONFLICT(key) DO UPDATE SET chat_id=excluded.chat_id,"
+                " lang=excluded.lang, os=excluded.os, state=excluded.state, data=excluded.data,"
+                " last_seen=excluded.last_seen, messages=messages+1",
+                [user.key, user.channel, user_id, chat_id, user.lang, user.os, str(user.state),
+                 json.dumps(user.data, ensure_ascii=False), stamp, stamp])
+            if turn is not None:
+                self._log(turn, stamp)
+
+    def _log(self, turn: Turn, stamp: str) -> None:
+        self.db.execute(
+            "INSERT INTO messages (at, user_key, channel, text, normalised, lang, matched_id, kind, confidence,"
+            " outcome, ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [stamp, turn.user_key, turn.channel, turn.text[:TEXT_MAX], turn.normalised[:TEXT_MAX], turn.lang,
+             turn.matched_id, turn.kind, turn.confidence, turn.outcome, turn.ms])
+        if turn.outcome in ("unanswered", "suggested") and turn.normalised:
+            self.db.execute(
+                "INSERT INTO unanswered (key, text, channel, count, best_id, confidence, first_seen, last_seen)"
+                " VALUES (?,?,?,1,?,?,?,?) ON CONFLICT(key) DO UPDATE SET count=count+1,"
+                " last_seen=excluded.last_seen, best_id=excluded.best_id, confidence=excluded.confidence",
+                [turn.normalised[:TEXT_MAX], turn.text[:TEXT_MAX], turn.channel, turn.matched_id,
+                 turn.confidence, stamp, stamp])
+
+    def unanswered(self, limit: int = 50) -> list[dict]:
+        """The questions the bot could not answer or was unsure of, most asked first."""
+        with self.lock:
+            return list(self.db.query(
+                "SELECT key, text, channel, count, best_id, confidence, first_seen, last_seen FROM unanswered"
+                " ORDER BY count DESC, last_seen DESC LIMIT ?", [limit]))
