@@ -14,13 +14,6 @@ OSES = ("android", "ios")
 TITLE_MAX = 40
 ANSWER_MAX = 1500
 MIN_PARAPHRASES = 8
-REQUIRED_IDS = (
-    "what_is_bluezone", "how_it_works", "who_made", "why_install", "is_mandatory", "install", "install_android",
-    "install_ios", "feature_phone", "device_unsupported", "install_for_family", "is_free", "bluetooth",
-    "location_permission", "battery", "mobile_data", "background_running", "check_working", "update_app",
-    "uninstall", "privacy", "data_retention", "close_contact_warning", "positive_case", "health_declaration",
-    "contact_support", "foreigner",
-)
 REQUIRED_INTENTS = ("greeting", "thanks", "goodbye", "help")
 
 
@@ -100,6 +93,7 @@ class Pack:
     id: str
     app_name: str
     menu: tuple[str, ...]
+    required: tuple[str, ...]
     support: Texts
     note: Texts
 
@@ -196,11 +190,12 @@ def _read_pack(r: _Reader, path: Path) -> Pack:
     if not isinstance(pack, dict):
         if path.is_file():
             r.error(path.name, "", "expected a top-level 'pack' mapping")
-        return Pack("", "", (), {}, {})
+        return Pack("", "", (), (), {}, {})
     return Pack(
         id=str(pack.get("id", "")),
         app_name=str(pack.get("app_name", "")),
         menu=r.ids(path.name, "pack", pack.get("menu"), "menu"),
+        required=r.ids(path.name, "pack", pack.get("required"), "required"),
         support=r.texts(path.name, "pack", pack.get("support"), "support"),
         note=r.texts(path.name, "pack", pack.get("note"), "note", required=False),
     )
@@ -294,7 +289,7 @@ def _check_unique(r: _Reader, items: list[tuple[str, str]], seen: dict[str, str]
 
 
 def _check_references(r: _Reader, c: Content) -> None:
-    for id_ in REQUIRED_IDS:
+    for id_ in c.pack.required:
         if id_ not in c.entries:
             r.error("faq/entries", id_, "required entry is missing")
     for id_ in REQUIRED_INTENTS:

@@ -83,6 +83,11 @@ class Engine:
             log.exception("could not store a turn (channel=%s event=%s)", msg.channel, msg.event_id)
         return outcome
 
+    def notice(self, msg: Incoming, key: str) -> Reply:
+        """A catalog text for the sender, in their language, without touching their state."""
+        user = self._load_user(msg)
+        return self.replies.text(self.i18n.lang(user.lang or msg.language_hint), key)
+
     def _load_user(self, msg: Incoming) -> UserState:
         try:
             return self.storage.load_user(msg.user_key, msg.channel)

@@ -17,10 +17,19 @@ ENTRY, INTENT, REJECT = "entry", "intent", "reject"
 FUZZY_MIN_LEN = 4
 FUZZY_MIN_SCORE = 80.0
 # A question naming another app or device, and not ours, is probably about that one.
-FOREIGN_PENALTY = 0.55
+FOREIGN_PENALTY = 0.4
 # How much of the final confidence comes from the whole-string similarity of rapidfuzz.
 STRING_SHARE = 0.2
 RESCORE_TOP = 12
+# Share of the question's own weight in the denominator: questions carry chatter ("ad ơi cho hỏi"), so a
+# paraphrase fully found in the question counts for more than a question fully found in a paraphrase.
+QUERY_SHARE = 0.4
+UNKNOWN_SHARE = 0.6
+# Share of the confidence from how much of the question an entry's vocabulary covers, all paraphrases together:
+# a new question often mixes words of several paraphrases of one entry.
+COVER_SHARE = 0.3
+# A clear winner is surer than a close race: the lead over the runner-up adds to the confidence.
+MARGIN_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,8 @@ class FaqIndex:
         n = max(len(self.labels), 1)
         # Rarity across labels, not paraphrases: a word every entry uses ("cai", the app's name) decides nothing.
         self.weight = {f: math.log((n + 1) / (len(ls) + 0.5)) for f, ls in labels_with.items()}
-        self.unknown_weight = math.log((n + 1) / 1.5) * 0.6
+        self.unknown_weight = math.log((n + 1) / 1.5) * UNKNOWN_SHARE
+        self.label_postings = {f: tuple(ls) for f, ls in labels_with.items()}
         self.postings: dict[str, list[int]] = defaultdict(list)
         for doc_index, (_, _, feats) in enumerate(self.docs):
             for f in feats:
@@ -123,7 +133,8 @@ class FaqIndex:
                     overlap[doc_index] += w * factor
         if not overlap:
             return Match(None, 0.0, ())
-        scored = sorted(((2 * s / (q_weight + self.doc_weight[d]), d) for d, s in overlap.items()), reverse=True)
+        scored = sorted(((min(s / (QUERY_SHARE * q_weight + (1 - QUERY_SHARE) * self.doc_weight[d]), 1.0), d)
+                         for d, s in overlap.items()), reverse=True)
         best: dict[int, float] = {}
         for dice, d in scored[:RESCORE_TOP]:
             text = self.docs[d][1]
@@ -133,8 +144,23 @@ class FaqIndex:
             best[label_index] = max(best.get(label_index, 0.0), score)
         for dice, d in scored[RESCORE_TOP:]:
             best.setdefault(self.docs[d][0], (1 - STRING_SHARE) * dice)
-        penalty = FOREIGN_PENALTY if norm.foreign and not norm.names_app else 1.0
-        ranked = sorted(((min(s * (penalty if self.labels[i].kind != REJECT else 1.0), 1.0), self.labels[i])
-                         for i, s in best.items()), key=lambda x: -x[0])
+        if COVER_SHARE:
+            cover: dict[int, float] = defaultdict(float)
+            for f, factor in query.values():
+                w = self.weight.get(f)
+                if w:
+                    for label_index in self.label_postings[f]:
+                        cover[label_index] += w * factor
+            for label_index in best:
+                best[label_index] = ((1 - COVER_SHARE) * best[label_index]
+                                     + COVER_SHARE * cover[label_index] / q_weight)
+        ranked = sorted(((s, self.labels[i]) for i, s in best.items()), key=lambda x: -x[0])
+        if MARGIN_SHARE:
+            lead = ranked[0][0] - (ranked[1][0] if len(ranked) > 1 else 0.0)
+            ranked[0] = (ranked[0][0] + MARGIN_SHARE * lead, ranked[0][1])
+        if norm.foreign and not norm.names_app:
+            ranked = sorted(((s if label.kind == REJECT else s * FOREIGN_PENALTY, label) for s, label in ranked),
+                            key=lambda x: -x[0])
+        ranked = [(min(s, 1.0), label) for s, label in ranked]
         top = tuple((label, round(score, 4)) for score, label in ranked[:5])
         return Match(top[0][0], top[0][1], top)

@@ -34,6 +34,13 @@ def m001_core(db: sqlite_utils.Database) -> None:
     db["unanswered"].create_index(["count"])
 
 
+@migrations()
+def m002_events(db: sqlite_utils.Database) -> None:
+    """Platform event ids already handled, so that a re-delivered event is handled once."""
+    db["events"].create({"key": str, "at": str}, pk="key")
+    db["events"].create_index(["at"])
+
+
 @dataclass(frozen=True)
 class Turn:
     """What one message did, for the log: question, answer id, confidence, outcome, time taken."""
@@ -127,6 +134,17 @@ class Storage:
                 " last_seen=excluded.last_seen, best_id=excluded.best_id, confidence=excluded.confidence",
                 [turn.normalised[:TEXT_MAX], turn.text[:TEXT_MAX], turn.channel, turn.matched_id,
                  turn.confidence, stamp, stamp])
+
+    def first_delivery(self, key: str) -> bool:
+        """Record an event id; False when it was recorded before (a retry or a duplicate)."""
+        with self.lock, self.db.conn:
+            cursor = self.db.execute("INSERT OR IGNORE INTO events (key, at) VALUES (?, ?)", [key, now()])
+            return cursor.rowcount == 1
+
+    def forget_events(self, before: str) -> int:
+        """Drop event ids recorded before an ISO time; platforms stop retrying after minutes."""
+        with self.lock, self.db.conn:
+            return self.db.execute("DELETE FROM events WHERE at < ?", [before]).rowcount
 
     def unanswered(self, limit: int = 50) -> list[dict]:
         """The questions the bot could not answer or was unsure of, most asked first."""

@@ -61,9 +61,9 @@ class ConsoleChat:
 
 def ask_lines(engine: Engine, questions: Iterable[str], out: TextIO, as_json: bool) -> None:
     """Answer each question on its own (one line in, one answer out), for scripts and the scorer."""
-    for number, question in enumerate(questions):
+    for question in questions:
         question = question.rstrip("\n")
-        outcome = engine.process(Incoming("cli", "ask", "ask", text=question, event_id=str(number)))
+        outcome = engine.process(Incoming("cli", "ask", "ask", text=question))
         turn = outcome.turn
         answered = turn.outcome in ("answered", "intent")
         if as_json:

@@ -1,0 +1,41 @@
+"""Shared fixtures: the shipped content, real catalogs and a real SQLite file per test."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import ROOT, load_settings
+from bot.content import Content, load_content
+from bot.engine import Engine, Thresholds
+from bot.i18n import I18n
+from bot.storage import Storage
+from bot.text import Normaliser
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    return load_content(ROOT / "faq", ROOT / "intents")
+
+
+@pytest.fixture(scope="session")
+def i18n() -> I18n:
+    return I18n(ROOT / "locales")
+
+
+@pytest.fixture(scope="session")
+def normaliser(content: Content) -> Normaliser:
+    return Normaliser(content.lexicon)
+
+
+@pytest.fixture()
+def storage(tmp_path: Path) -> Storage:
+    store = Storage.open(str(tmp_path / "bot.db"))
+    yield store
+    store.close()
+
+
+@pytest.fixture()
+def engine(content: Content, i18n: I18n, storage: Storage) -> Engine:
+    settings = load_settings({})
+    return Engine(content, i18n, storage, Thresholds(settings.answer_threshold, settings.suggest_threshold))

@@ -1,0 +1,1 @@
+"""In-process fakes used by the test-suite (e.g. a fake Telegram Bot API server)."""
