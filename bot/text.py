@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
@@ -11,6 +12,7 @@ from rapidfuzz.distance import Levenshtein
 MAX_MATCH_CHARS = 400
 
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _NOT_WORD = re.compile(r"[^\w]+|_")
 _REPEATS = re.compile(r"(\w)\1{2,}")
 _FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D", "ø": "o", "ł": "l"})
@@ -49,13 +51,15 @@ class Normalised:
 def clean(text: str) -> str:
     """NFKC/NFC, drop invisible and control characters, collapse white space."""
     text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE.sub("", text)
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = _CONTROL.sub(" ", _INVISIBLE.sub("", text))
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Remove Vietnamese diacritics (đ -> d) from lower-case text."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_EXTRA))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -79,7 +83,9 @@ class Normaliser:
             self._add_phrase(variant, canonical)
         self._longest = max((len(k) for k in self._phrases), default=1)
         self._folded = {fold(k.casefold()): tuple(fold(v.casefold()).split()) for k, v in lexicon.folded.items()}
-        self._foreign = [tuple(fold(s.casefold()).split()) for s in lexicon.foreign_subjects]
+        foreign = [tuple(words(fold(s))) for s in lexicon.foreign_subjects]
+        self._foreign_words = {f[0] for f in foreign if len(f) == 1}
+        self._foreign_phrases = [f for f in foreign if len(f) > 1]
 
     def _add_phrase(self, source: str, target: str) -> None:
         key = tuple(words(fold(source)))
@@ -137,9 +143,11 @@ class Normaliser:
         return hits / len(folded)
 
     def _foreign_subjects(self, tokens: list[str]) -> tuple[str, ...]:
-        found = []
-        for subject in self._foreign:
-            n = len(subject)
-            if any(tuple(tokens[i:i + n]) == subject for i in range(len(tokens) - n + 1)):
-                found.append(" ".join(subject))
+        found = [t for t in tokens if t in self._foreign_words]
+        present = set(tokens)
+        for subject in self._foreign_phrases:
+            if subject[0] in present:
+                n = len(subject)
+                if any(tuple(tokens[i:i + n]) == subject for i in range(len(tokens) - n + 1)):
+                    found.append(" ".join(subject))
         return tuple(found)
