@@ -16,7 +16,6 @@ from bot.text import Normalised, Normaliser
 
 log = logging.getLogger(__name__)
 
-ENGLISH_SHARE = 0.3        # share of English marker words that makes a question English
 SUGGEST_SPREAD = 0.75      # runners-up within this share of the best score are offered as suggestions
 
 
@@ -206,19 +205,16 @@ class Engine:
             guides = [g for g in guides if g.os in ("", user.os)]
         return self.replies.entry(lang, entry, guides)
 
-    def _message_lang(self, norm: Normalised, user: UserState, lang: str) -> str:
-        if norm.english_score >= ENGLISH_SHARE:
-            return "en"
-        if norm.has_marks or (norm.english_score == 0 and len(norm.tokens) >= 2):
-            return "vi"
-        return lang
+    def _message_lang(self, norm: Normalised, lang: str) -> str:
+        # Each message is answered in the language it was written in; an unclear one keeps the user's.
+        return self.index.language(norm) or lang
 
     def _question(self, msg: Incoming, user: UserState, lang: str) -> Outcome:
         norm = self.normaliser.normalise(msg.text)
         if not norm.tokens:
             return Outcome([self.replies.main_menu(lang, "empty.prompt")],
                            self._turn(msg, user, norm, lang, None, "", 0.0, "empty"))
-        lang = self._message_lang(norm, user, lang)
+        lang = self._message_lang(norm, lang)
         match = self.index.match(norm)
         user.reset()
         replies, outcome, matched = self._answer(user, lang, match)

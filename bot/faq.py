@@ -24,6 +24,9 @@ STRING_SHARE = 0.2
 RESCORE_TOP = 12
 # Candidates come from the question's rarest features only; the rest are added to at most this many.
 SEED_FEATURES = 6
+# A question made only of words every entry uses ("bluezone", "cài", "app") is too thin to decide: confidence
+# is scaled down until the question's known words weigh this much (one fairly rare word weighs about 2).
+EVIDENCE_MIN = 2.0
 MAX_CANDIDATES = 300
 # Share of the question's own weight in the denominator: questions carry chatter ("ad ơi cho hỏi"), so a
 # paraphrase fully found in the question counts for more than a question fully found in a paraphrase.
@@ -65,22 +68,28 @@ class FaqIndex:
         self.normaliser = normaliser
         self.labels: list[Label] = []
         self.docs: list[tuple[int, str, frozenset[str]]] = []   # (label index, text, features)
+        self.lang_words: dict[str, set[str]] = {"vi": set(), "en": set()}
         for entry in content.entries.values():
             if not entry.hidden:
-                texts = [p for items in entry.paraphrases.values() for p in items] + list(entry.title.values())
-                self._add(Label(entry.id, ENTRY), texts)
+                self._add(Label(entry.id, ENTRY), entry.paraphrases, entry.title)
         for intent in content.intents.values():
-            self._add(Label(intent.id, INTENT), [p for items in intent.paraphrases.values() for p in items])
+            self._add(Label(intent.id, INTENT), intent.paraphrases)
         for group in content.rejects:
-            self._add(Label(group.id, REJECT), [p for items in group.paraphrases.values() for p in items])
+            self._add(Label(group.id, REJECT), group.paraphrases)
         self._build_weights()
+        markers = normaliser.lexicon.english_markers
+        self.only_en = (self.lang_words["en"] - self.lang_words["vi"]) | markers
+        self.only_vi = self.lang_words["vi"] - self.lang_words["en"] - markers
 
-    def _add(self, label: Label, texts: list[str]) -> None:
+    def _add(self, label: Label, paraphrases: dict[str, tuple[str, ...]], titles: dict[str, str] | None = None) -> None:
         index = len(self.labels)
         self.labels.append(label)
         seen: set[str] = set()
-        for text in texts:
+        texts = [(lang, p) for lang, items in paraphrases.items() for p in items]
+        texts += [(lang, t) for lang, t in (titles or {}).items()]
+        for lang, text in texts:
             norm = self.normaliser.normalise(text)
+            self.lang_words.setdefault(lang, set()).update(norm.words)
             if norm.tokens and norm.text not in seen:
                 seen.add(norm.text)
                 self.docs.append((index, norm.text, frozenset(features(norm.tokens))))
@@ -127,6 +136,14 @@ class FaqIndex:
             out[f] = (f, min(factors.get(p, 1.0) for p in parts))
         return out
 
+    def language(self, norm: Normalised) -> str | None:
+        """"vi" or "en" when the words say so (words only one language's paraphrases use), else None."""
+        if norm.has_marks:
+            return "vi"
+        en = sum(1 for w in norm.words if w in self.only_en)
+        vi = sum(1 for w in norm.words if w in self.only_vi)
+        return "en" if en > vi else "vi" if vi > en else None
+
     def match(self, norm: Normalised) -> Match:
         """Score every label against one normalised question."""
         if not norm.tokens:
@@ -140,7 +157,8 @@ class FaqIndex:
         best = self._best_per_label(norm.text, overlap, q_weight)
         if COVER_SHARE:
             self._add_cover(best, query, q_weight)
-        return self._verdict(norm, best)
+        evidence = min(1.0, sum(w for _, _, w in query) / EVIDENCE_MIN) if EVIDENCE_MIN else 1.0
+        return self._verdict(norm, best, evidence)
 
     def _overlap(self, query: list[tuple[str, float, float]]) -> dict[int, float]:
         """Weighted overlap per paraphrase: the rarest words find candidates, the others only add to them."""
@@ -188,7 +206,7 @@ class FaqIndex:
         for label_index in best:
             best[label_index] = (1 - COVER_SHARE) * best[label_index] + COVER_SHARE * cover[label_index] / q_weight
 
-    def _verdict(self, norm: Normalised, best: dict[int, float]) -> Match:
+    def _verdict(self, norm: Normalised, best: dict[int, float], evidence: float) -> Match:
         """Rank labels, reward a clear lead, discount questions about other apps and devices."""
         ranked = sorted(((s, self.labels[i]) for i, s in best.items()), key=lambda x: -x[0])
         if MARGIN_SHARE:
@@ -197,5 +215,5 @@ class FaqIndex:
         if norm.foreign and not norm.names_app:
             ranked = sorted(((s if label.kind == REJECT else s * FOREIGN_PENALTY, label) for s, label in ranked),
                             key=lambda x: -x[0])
-        top = tuple((label, round(min(score, 1.0), 4)) for score, label in ranked[:5])
+        top = tuple((label, round(min(score, 1.0) * evidence, 4)) for score, label in ranked[:5])
         return Match(top[0][0], top[0][1], top)

@@ -38,7 +38,7 @@ class Normalised:
     raw: str
     tokens: tuple[str, ...]
     has_marks: bool
-    english_score: float
+    words: tuple[str, ...]          # folded words as typed, before the lexicon: evidence of the language
     foreign: tuple[str, ...]
     names_app: bool
 
@@ -108,7 +108,7 @@ class Normaliser:
             raw=cleaned,
             tokens=tuple(tokens),
             has_marks=has_marks,
-            english_score=self._english_score(folded, has_marks),
+            words=tuple(folded),
             foreign=self._foreign_subjects(tokens),
             names_app=bool(self.lexicon.app_canonical) and self.lexicon.app_canonical in tokens,
         )
@@ -135,12 +135,6 @@ class Normaliser:
             if Levenshtein.distance(token, canonical, score_cutoff=2) <= 2:
                 return canonical
         return token
-
-    def _english_score(self, folded: list[str], has_marks: bool) -> float:
-        if has_marks or not folded:
-            return 0.0
-        hits = sum(1 for w in folded if w in self.lexicon.english_markers)
-        return hits / len(folded)
 
     def _foreign_subjects(self, tokens: list[str]) -> tuple[str, ...]:
         found = [t for t in tokens if t in self._foreign_words]
