@@ -24,7 +24,7 @@ STRING_SHARE = 0.2
 RESCORE_TOP = 12
 # Candidates come from the question's rarest features only; the rest are added to at most this many.
 SEED_FEATURES = 6
-# A question made only of words every entry uses ("bluezone", "cài", "app") is too thin to decide: confidence
+# A question made only of words every entry uses (the app's name, "cài", "app") is too thin to decide: confidence
 # is scaled down until the question's known words weigh this much (one fairly rare word weighs about 2).
 EVIDENCE_MIN = 2.0
 MAX_CANDIDATES = 300
