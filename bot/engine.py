@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from bot.content import Content, Entry
+from bot.features import Ctx, Feature
 from bot.faq import ENTRY, INTENT, REJECT, FaqIndex, Match
 from bot.i18n import I18n
 from bot.messages import Incoming, Reply
@@ -38,10 +39,12 @@ class Thresholds:
 class Engine:
     """The conversation engine shared by every channel."""
 
-    def __init__(self, content: Content, i18n: I18n, storage: Storage, thresholds: Thresholds) -> None:
+    def __init__(self, content: Content, i18n: I18n, storage: Storage, thresholds: Thresholds,
+                 features: tuple[Feature, ...] = ()) -> None:
         self.storage = storage
         self.i18n = i18n
         self.thresholds = thresholds
+        self.features = features
         self.load(content)
 
     def load(self, content: Content) -> None:
@@ -55,6 +58,7 @@ class Engine:
             "huongdan": self._cmd_guides, "android": self._cmd_os, "iphone": self._cmd_os, "ios": self._cmd_os,
             "english": self._cmd_lang, "tiengviet": self._cmd_lang,
         }
+        self.feature_commands = {name: handler for f in self.features for name, handler in f.commands().items()}
 
     def handle(self, msg: Incoming) -> list[Reply]:
         """Answer one incoming message; never raises."""
@@ -105,6 +109,14 @@ class Engine:
         text = msg.text.strip()
         if text.startswith("/"):
             return self._command(msg, user, lang, text)
+        owner = next((f for f in self.features if user.state in f.states), None)
+        if owner is not None:
+            replies = owner.on_message(Ctx(msg, user, lang))
+            if replies is not None:
+                return Outcome(replies, self._turn(msg, user, None, lang, str(user.state), "feature", 1.0, "form"))
+        if msg.location is not None and not text:
+            return Outcome([self.replies.text(lang, "location.unused", with_menu=True)],
+                           self._turn(msg, user, None, lang, None, "", 0.0, "location"))
         return self._question(msg, user, lang)
 
     # --- commands -------------------------------------------------------------------------------------------
@@ -114,41 +126,55 @@ class Engine:
         name = name.split("@", 1)[0].lower()   # "/start@SomeBot" in group chats
         handler = self.commands.get(name)
         if handler is None:
-            return Outcome([self.replies.text(lang, "command.unknown", with_menu=True)],
-                           self._turn(msg, user, None, lang, None, "command", 0.0, "command"))
-        user.reset()
-        replies, lang = handler(user, lang, name, arg.strip())
-        return Outcome(replies, self._turn(msg, user, None, lang, name, "command", 1.0, "command"))
+            feature_handler = self.feature_commands.get(name)
+            if feature_handler is None:
+                return Outcome([self.replies.text(lang, "command.unknown", with_menu=True)],
+                               self._turn(msg, user, None, lang, None, "command", 0.0, "command"))
+            replies = feature_handler(Ctx(msg, user, lang), arg.strip())
+            return Outcome(replies, self._turn(msg, user, None, lang, name, "command", 1.0, "command"))
+        if user.state == State.GUIDE or name in ("start", "menu"):   # a half-filled form survives /help
+            user.reset()
+        ctx = Ctx(msg, user, lang)
+        replies = handler(ctx, name, arg.strip())
+        return Outcome(replies, self._turn(msg, user, None, ctx.lang, name, "command", 1.0, "command"))
 
-    def _cmd_start(self, user: UserState, lang: str, name: str, arg: str) -> tuple[list[Reply], str]:
+    def _cmd_start(self, ctx: Ctx, name: str, arg: str) -> list[Reply]:
+        user, lang = ctx.user, ctx.lang
         if arg.startswith(P_ENTRY) and arg[len(P_ENTRY):] in self.content.entries:
-            return [self._entry_reply(user, lang, self.content.entries[arg[len(P_ENTRY):]])], lang
-        return self.replies.welcome(lang), lang
+            return [self._entry_reply(user, lang, self.content.entries[arg[len(P_ENTRY):]])]
+        if arg:
+            for feature in self.features:
+                replies = feature.on_start(ctx, arg)
+                if replies is not None:
+                    return replies
+        return self.replies.welcome(lang)
 
-    def _cmd_menu(self, user: UserState, lang: str, name: str, arg: str) -> tuple[list[Reply], str]:
-        return [self.replies.main_menu(lang)], lang
+    def _cmd_menu(self, ctx: Ctx, name: str, arg: str) -> list[Reply]:
+        return [self.replies.main_menu(ctx.lang)]
 
-    def _cmd_help(self, user: UserState, lang: str, name: str, arg: str) -> tuple[list[Reply], str]:
-        return self.replies.help(lang), lang
+    def _cmd_help(self, ctx: Ctx, name: str, arg: str) -> list[Reply]:
+        return self.replies.help(ctx.lang)
 
-    def _cmd_guides(self, user: UserState, lang: str, name: str, arg: str) -> tuple[list[Reply], str]:
-        return [self.replies.guides_list(lang, user.os)], lang
+    def _cmd_guides(self, ctx: Ctx, name: str, arg: str) -> list[Reply]:
+        return [self.replies.guides_list(ctx.lang, ctx.user.os)]
 
-    def _cmd_os(self, user: UserState, lang: str, name: str, arg: str) -> tuple[list[Reply], str]:
+    def _cmd_os(self, ctx: Ctx, name: str, arg: str) -> list[Reply]:
+        user, lang = ctx.user, ctx.lang
         user.os = "android" if name == "android" else "ios"
         entry = next((e for e in self.content.entries.values() if e.sets_os == user.os), None)
         if entry is None:
-            return [self.replies.guides_list(lang, user.os)], lang
-        return [self._entry_reply(user, lang, entry)], lang
+            return [self.replies.guides_list(lang, user.os)]
+        return [self._entry_reply(user, lang, entry)]
 
-    def _cmd_lang(self, user: UserState, lang: str, name: str, arg: str) -> tuple[list[Reply], str]:
-        user.lang = "en" if name == "english" else "vi"
-        return [self.replies.main_menu(user.lang, "lang.switched")], user.lang
+    def _cmd_lang(self, ctx: Ctx, name: str, arg: str) -> list[Reply]:
+        user = ctx.user
+        user.lang = ctx.lang = "en" if name == "english" else "vi"
+        return [self.replies.main_menu(user.lang, "lang.switched")]
 
     # --- buttons --------------------------------------------------------------------------------------------
 
     def _button(self, msg: Incoming, user: UserState, lang: str, payload: str) -> Outcome:
-        replies = self._button_replies(user, lang, payload)
+        replies = self._button_replies(user, lang, payload, msg)
         matched = payload[len(P_ENTRY):] if payload.startswith(P_ENTRY) else None
         outcome = "button" if replies is not None else "stale"
         if replies is None:   # an old or forged button: say so kindly and show the menu
@@ -156,7 +182,10 @@ class Engine:
             replies = [self.replies.main_menu(lang, "button.stale")]
         return Outcome(replies, self._turn(msg, user, None, lang, matched, "button", 1.0, outcome))
 
-    def _button_replies(self, user: UserState, lang: str, payload: str) -> list[Reply] | None:
+    def _button_replies(self, user: UserState, lang: str, payload: str, msg: Incoming) -> list[Reply] | None:
+        for feature in self.features:
+            if feature.prefix and payload.startswith(feature.prefix):
+                return feature.on_payload(Ctx(msg, user, lang), payload)
         if payload == P_MENU:
             user.reset()
             return [self.replies.main_menu(lang)]

@@ -67,7 +67,8 @@ class Replies:
         """One step of a guide, with Back / Next or Done."""
         step = guide.steps[index]
         total = len(guide.steps)
-        header = self.t(lang, "guide.header", title=self.content.text(guide.title, lang), n=index + 1, total=total)
+        header = self.t(lang, "guide.header", title=self.content.text(guide.title, lang),
+                        n=self.i18n.number(lang, index + 1), total=self.i18n.number(lang, total))
         nav = []
         if index > 0:
             nav.append(Button(self.t(lang, "button.back"), f"{P_STEP}{guide.id}:{index - 1}"))
