@@ -7,6 +7,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
@@ -20,6 +21,27 @@ class CatalogError(Exception):
     """A catalog is missing or incomplete."""
 
 
+def read_catalogs(folder: Path, locale: str) -> Catalog:
+    """Every .po file of one language merged into one catalog (one file per feature); a key twice is an error."""
+    paths = sorted(folder.glob("*.po"))
+    if not paths:
+        raise CatalogError(f"no catalog in {folder}")
+    merged = Catalog(locale=locale, domain=DOMAIN)
+    for path in paths:
+        try:
+            with path.open("rb") as handle:
+                catalog = read_po(handle, locale=locale)
+        except Exception as error:   # babel raises several kinds for a broken file
+            raise CatalogError(f"{path}: {error}") from None
+        for message in catalog:
+            if not message.id:
+                continue
+            if message.id in merged:
+                raise CatalogError(f"{path}: key {message.id!r} is defined twice")
+            merged.add(message.id, message.string)
+    return merged
+
+
 class I18n:
     """Interface text by key, per language, from locales/<lang>/LC_MESSAGES/bot.po."""
 
@@ -28,12 +50,8 @@ class I18n:
         self.catalogs: dict[str, Translations] = {}
         self.keys: dict[str, set[str]] = {}
         for lang in BABEL_LOCALES:
-            path = locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-            if not path.is_file():
-                raise CatalogError(f"missing catalog {path}")
+            catalog = read_catalogs(locales_dir / lang / "LC_MESSAGES", BABEL_LOCALES[lang])
             # Compiled in memory from the .po at start-up: no stale .mo can silently shadow an edit.
-            with path.open("rb") as handle:
-                catalog = read_po(handle, locale=BABEL_LOCALES[lang])
             buffer = io.BytesIO()
             write_mo(buffer, catalog)
             buffer.seek(0)

@@ -47,6 +47,7 @@ class Reply:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     image: str | None = None
+    document: str | None = None  # a file to send (an Excel report), by path
     edit: bool = False          # a guide step: the channel may edit the previous message in place
     meta: dict = field(default_factory=dict, compare=False, hash=False)
 

@@ -10,6 +10,7 @@ class State(StrEnum):
 
     IDLE = "idle"
     GUIDE = "guide"
+    VISIT_FORM = "visit_form"       # a task-team member is filling in a household visit
 
 
 @dataclass

@@ -41,6 +41,52 @@ def m002_events(db: sqlite_utils.Database) -> None:
     db["events"].create_index(["at"])
 
 
+@migrations()
+def m003_campaign(db: sqlite_utils.Database) -> None:
+    """The install campaign: the area tree, admins, village teams and invites, households and their visits."""
+    # One statement at a time: executescript would COMMIT and break the migration's transaction.
+    schema = """
+    CREATE TABLE areas (
+        id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES areas(id), level TEXT NOT NULL,
+        name TEXT NOT NULL, key TEXT NOT NULL, households INTEGER, created_at TEXT NOT NULL);
+    CREATE UNIQUE INDEX areas_parent_key ON areas(IFNULL(parent_id, 0), key);
+    CREATE INDEX areas_level ON areas(level, key);
+    CREATE TABLE admins (
+        user_key TEXT PRIMARY KEY, area_id INTEGER REFERENCES areas(id), added_by TEXT, added_at TEXT NOT NULL);
+    CREATE TABLE members (
+        user_key TEXT PRIMARY KEY, area_id INTEGER NOT NULL REFERENCES areas(id), role TEXT NOT NULL,
+        invite_code TEXT, joined_at TEXT NOT NULL);
+    CREATE INDEX members_area ON members(area_id);
+    CREATE TABLE invites (
+        code TEXT PRIMARY KEY, area_id INTEGER NOT NULL REFERENCES areas(id), role TEXT NOT NULL,
+        created_by TEXT, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, revoked_at TEXT,
+        max_uses INTEGER NOT NULL, uses INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE households (
+        id INTEGER PRIMARY KEY, area_id INTEGER NOT NULL REFERENCES areas(id),
+        commune_id INTEGER NOT NULL, district_id INTEGER NOT NULL,
+        label TEXT NOT NULL, key TEXT NOT NULL, residents INTEGER NOT NULL, smartphones INTEGER NOT NULL,
+        had_app INTEGER NOT NULL, installed INTEGER NOT NULL, note TEXT, latitude REAL, longitude REAL,
+        first_day TEXT NOT NULL, last_day TEXT NOT NULL, last_at TEXT NOT NULL, visits INTEGER NOT NULL,
+        last_user_key TEXT NOT NULL);
+    CREATE UNIQUE INDEX households_area_key ON households(area_id, key);
+    CREATE INDEX households_commune ON households(commune_id);
+    CREATE INDEX households_district ON households(district_id);
+    CREATE TABLE visits (
+        id INTEGER PRIMARY KEY, household_id INTEGER NOT NULL REFERENCES households(id),
+        area_id INTEGER NOT NULL, commune_id INTEGER NOT NULL, district_id INTEGER NOT NULL, user_key TEXT NOT NULL, at TEXT NOT NULL, day TEXT NOT NULL,
+        action TEXT NOT NULL, residents INTEGER NOT NULL, smartphones INTEGER NOT NULL, had_app INTEGER NOT NULL,
+        installed INTEGER NOT NULL, note TEXT, latitude REAL, longitude REAL, undone INTEGER NOT NULL DEFAULT 0);
+    CREATE INDEX visits_area_day ON visits(area_id, day);
+    CREATE INDEX visits_commune_day ON visits(commune_id, day);
+    CREATE INDEX visits_district_day ON visits(district_id, day);
+    CREATE INDEX visits_day ON visits(day);
+    CREATE INDEX visits_user_day ON visits(user_key, day);
+    CREATE INDEX visits_household ON visits(household_id)
+    """
+    for statement in schema.split(";"):
+        db.execute(statement)
+
+
 @dataclass(frozen=True)
 class Turn:
     """What one message did, for the log: question, answer id, confidence, outcome, time taken."""

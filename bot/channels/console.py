@@ -16,6 +16,8 @@ def render(reply: Reply, first_number: int = 1) -> str:
     lines = [reply.text]
     if reply.image:
         lines.append(f"[ảnh: {reply.image}]")
+    if reply.document:
+        lines.append(f"[tệp: {reply.document}]")
     for number, button in enumerate(reply.flat_buttons(), first_number):
         lines.append(f"  {number}. {button.label}")
     return "\n".join(lines)
