@@ -8,11 +8,19 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from dataclasses import dataclass
+
+from bot import cli_campaign
+from bot.areas import seed_province
+from bot.campaign_store import CampaignStore
+from bot.clock import vietnam_now
 from bot.config import ConfigError, Settings, load_settings
-from bot.content import ContentInvalid, load_content
+from bot.content import Content, ContentInvalid, load_content
 from bot.engine import Engine, Thresholds
 from bot.i18n import CatalogError, I18n
 from bot.storage import Storage
+from bot.teams import Teams
+from bot.visits import Visits
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -23,22 +31,96 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ask = modes.add_parser("ask", help="answer a question, or every line of stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("question", nargs="*", help="the question (else read stdin)")
+    telegram = modes.add_parser("telegram", help="run the Telegram bot (long polling, or --webhook)")
+    telegram.add_argument("--webhook", metavar="URL", help="public https:// URL Telegram posts updates to")
+    telegram.add_argument("--host", default="127.0.0.1", help="address the webhook server listens on")
+    telegram.add_argument("--port", type=int, default=8080, help="port the webhook server listens on")
+    cli_campaign.add_parsers(modes)
     return parser.parse_args(argv)
 
 
-def build_engine(settings: Settings, i18n: I18n) -> Engine:
-    """Content, storage and engine, wired together."""
+@dataclass
+class App:
+    """Everything one run of the bot is made of, built once here and passed down."""
+
+    content: Content
+    storage: Storage
+    store: CampaignStore
+    teams: Teams
+    engine: Engine
+
+
+def build_app(settings: Settings, i18n: I18n) -> App:
+    """Content, storage, the campaign's features and the engine, wired together."""
     content = load_content(settings.content_dir, settings.intents_dir)
+    i18n.defaults["app"] = content.pack.app_name
     storage = Storage.open(settings.db_path)
-    return Engine(content, i18n, storage, Thresholds(settings.answer_threshold, settings.suggest_threshold))
+    store = CampaignStore(storage)
+    seed_province(store, settings.areas_file)
+    for user_key in settings.admins:
+        store.add_admin(user_key, None, "config")
+    teams = Teams(store, i18n, vietnam_now, settings.invite_days, settings.telegram_username)
+    features = (teams, Visits(store, i18n, vietnam_now))
+    engine = Engine(content, i18n, storage, Thresholds(settings.answer_threshold, settings.suggest_threshold),
+                    features)
+    return App(content, storage, store, teams, engine)
+
+
+def build_engine(settings: Settings, i18n: I18n) -> Engine:
+    """The engine alone (channels that need nothing else)."""
+    return build_app(settings, i18n).engine
+
+
+def run_telegram_mode(args: argparse.Namespace, settings: Settings, i18n: I18n) -> int:
+    """The Telegram bot until Ctrl+C or SIGTERM; set-up problems are explained, not raised."""
+    import asyncio
+
+    from telegram.error import BadRequest, InvalidToken, NetworkError
+
+    from bot.channels.telegram_run import run_telegram
+    from bot.web import webhook_problem
+    from bot.worker import EngineWorker
+
+    lang = settings.default_locale
+    problem = "cli.no_token" if not settings.telegram_token else None
+    if problem is None and args.webhook is not None:
+        problem = webhook_problem(args.webhook, settings.telegram_webhook_secret)
+    if problem:
+        print(i18n.t(lang, problem), file=sys.stderr)
+        return 2
+    engine = build_engine(settings, i18n)
+    worker = EngineWorker(engine)
+    try:
+        asyncio.run(run_telegram(settings, worker, i18n, args.webhook, args.host, args.port))
+    except InvalidToken:
+        print(i18n.t(lang, "cli.bad_token"), file=sys.stderr)
+        return 2
+    except BadRequest as error:   # e.g. Telegram refused the webhook address
+        print(f"Telegram: {error.message}", file=sys.stderr)
+        return 2
+    except NetworkError:
+        print(i18n.t(lang, "cli.telegram_unreachable"), file=sys.stderr)
+        return 2
+    finally:
+        worker.close()
+        engine.storage.close()
+    return 0
 
 
 def run(args: argparse.Namespace, settings: Settings, i18n: I18n) -> int:
     """Run the chosen mode; returns the exit status."""
+    lang = settings.default_locale
+    if args.mode == "telegram":
+        return run_telegram_mode(args, settings, i18n)
+    if args.mode is None and settings.telegram_token:
+        print(i18n.t(lang, "cli.channels"))
+        return 0
     from bot.channels.console import ConsoleChat, ask_lines
 
-    engine = build_engine(settings, i18n)
-    lang = settings.default_locale
+    app = build_app(settings, i18n)
+    engine = app.engine
+    if args.mode in ("areas", "admin", "team"):
+        return cli_campaign.run(args, app.store, i18n, app.teams, lang)
     if args.mode == "ask":
         ask_lines(engine, [" ".join(args.question)] if args.question else sys.stdin, sys.stdout, args.json)
         return 0
@@ -75,6 +157,8 @@ def main(argv: list[str]) -> int:
         print(fallback_i18n.t("vi", "cli.content_error") if fallback_i18n else "Content errors:", file=sys.stderr)
         for problem in error.errors:
             print(f"  {problem}", file=sys.stderr)
+    except BrokenPipeError:   # output piped into `head`: nothing to report
+        return 0
     except (sqlite3.Error, OSError) as error:
         print(f"Không mở được cơ sở dữ liệu / Cannot open the database: {error}", file=sys.stderr)
     except KeyboardInterrupt:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
+from typing import Iterable, Iterator
 
 from bot.storage import Storage, now
 from bot.text import clean, fold, words
@@ -121,6 +123,23 @@ class CampaignStore:
             if households is not None and households != row[4]:
                 self.db.execute("UPDATE areas SET households = ? WHERE id = ?", [households, row[0]])
             return Area(row[0], row[1], row[2], row[3], households if households is not None else row[4])
+
+    def import_villages(self, rows: list[tuple[Area, str, str, int | None]]) -> None:
+        """Add communes and villages (district, commune, village, known households) in one transaction."""
+        stamp = now()
+        with self.lock, self.db.conn:
+            self.db.execute("BEGIN IMMEDIATE")
+            for district, commune, village, households in rows:
+                self.db.execute("INSERT OR IGNORE INTO areas (parent_id, level, name, key, households, created_at)"
+                                " VALUES (?,?,?,?,NULL,?)",
+                                [district.id, "commune", clean(commune), name_key(commune), stamp])
+                commune_id = self.db.execute("SELECT id FROM areas WHERE parent_id = ? AND key = ?",
+                                             [district.id, name_key(commune)]).fetchone()[0]
+                self.db.execute(
+                    "INSERT INTO areas (parent_id, level, name, key, households, created_at) VALUES (?,?,?,?,?,?)"
+                    " ON CONFLICT(IFNULL(parent_id, 0), key) DO UPDATE SET"
+                    " households = IFNULL(excluded.households, households)",
+                    [commune_id, "village", clean(village), name_key(village), households, stamp])
 
     def area(self, area_id: int) -> Area | None:
         """One area by id."""
@@ -364,6 +383,50 @@ class CampaignStore:
             yield from rows
             last_id = rows[-1][0]
 
+    # --- progress counts and bulk filling (reports, demo) ---------------------------------------------------
+
+    def count_visits_by(self, user_key: str, day: str | None = None) -> int:
+        """How many visits a member logged (undone ones left out), on one day or in total."""
+        sql, params = "SELECT COUNT(*) FROM visits WHERE user_key = ? AND undone = 0", [user_key]
+        if day:
+            sql += " AND day = ?"
+            params.append(day)
+        return self._one(sql, params)[0]
+
+    def bulk_insert(self, households: Iterable[tuple], visits: Iterable[tuple], batch: int = 5000) -> int:
+        """Insert a prepared campaign in batches, one transaction each (demo fills; not beside a running bot).
+
+        households: (area_id, commune_id, district_id, label, residents, smartphones, had_app, installed, note,
+        latitude, longitude, first_day, last_day, last_at, visits, last_user_key), already holding its last
+        visit's figures as save_visit keeps them. visits: (household index in that sequence, user_key, at, day,
+        action, residents, smartphones, had_app, installed, note, latitude, longitude). Returns the households."""
+        with self.lock:
+            base = self.db.execute("SELECT IFNULL(MAX(id), 0) FROM households").fetchone()[0]
+        areas: list[tuple] = []   # (village, commune, district) per household, for its visits
+        count = 0
+        for chunk in _chunks(households, batch):
+            rows = []
+            for row in chunk:
+                count += 1
+                areas.append(row[:3])
+                rows.append((base + count, *row[:4], name_key(row[3]), *row[4:]))
+            self._insert_many(
+                "INSERT INTO households (id, area_id, commune_id, district_id, label, key, residents, smartphones,"
+                " had_app, installed, note, latitude, longitude, first_day, last_day, last_at, visits,"
+                " last_user_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        for chunk in _chunks(visits, batch):
+            self._insert_many(
+                "INSERT INTO visits (household_id, area_id, commune_id, district_id, user_key, at, day, action,"
+                " residents, smartphones, had_app, installed, note, latitude, longitude)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(base + v[0] + 1, *areas[v[0]], *v[1:]) for v in chunk])
+        return count
+
+    def _insert_many(self, sql: str, rows: list[tuple]) -> None:
+        with self.lock, self.db.conn:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.conn.executemany(sql, rows)
+
 
 _GROUP_COLUMNS = {"district": "district_id", "commune": "commune_id", "village": "area_id"}
 _WHERE = {"all": "1 = 1", "district": "{}district_id = ?", "commune": "{}commune_id = ?", "village": "{}area_id = ?"}
@@ -382,3 +445,10 @@ def _day_range(sql: str, params: list, column: str, day_from: str | None, day_to
         sql += f" AND {column} <= ?"
         params.append(day_to)
     return sql, params
+
+
+
+def _chunks(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

@@ -31,8 +31,9 @@ def _split(text: str, limit: int, level: int) -> list[str]:
         if len(part) <= limit:
             current = part
         else:  # too long even alone: split it finer, and keep filling its last piece
-            *head, current = _split(part, limit, level + 1)
-            pieces.extend(head)
+            finer = _split(part, limit, level + 1) or [""]   # [] when the part was only separators
+            pieces.extend(finer[:-1])
+            current = finer[-1]
     if current:
         pieces.append(current)
     return pieces

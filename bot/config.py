@@ -32,9 +32,15 @@ SPECS: dict[str, Spec] = {
     "answer_threshold": Spec("BOT_ANSWER_THRESHOLD", "0.45", "Confidence (0..1) at or above which the bot answers."),
     "suggest_threshold": Spec("BOT_SUGGEST_THRESHOLD", "0.30", "Confidence at or above which the bot offers suggestions."),
     "log_level": Spec("BOT_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
+    "admins": Spec("BOT_ADMINS", "", "Province-wide admins, comma-separated CHANNEL:ID (e.g. telegram:123,zalo:456)."),
+    "areas_file": Spec("BOT_AREAS_FILE", "areas/quang_ngai.yaml", "The province and its districts (loaded at start)."),
+    "invite_days": Spec("BOT_INVITE_DAYS", "14", "Days an invite code to a village team stays valid."),
+    "export_dir": Spec("BOT_EXPORT_DIR", "data/exports", "Folder for Excel and CSV reports sent in the chat."),
     "telegram_token": Spec("TELEGRAM_BOT_TOKEN", "", "Telegram bot token from @BotFather.", secret=True),
     "telegram_base_url": Spec("TELEGRAM_BASE_URL", "https://api.telegram.org/bot",
                               "Bot API base URL (a self-hosted Bot API server, or a test fake)."),
+    "telegram_username": Spec("TELEGRAM_BOT_USERNAME", "",
+                              "The bot's @username without @, for t.me invite links (optional)."),
     "telegram_webhook_secret": Spec("TELEGRAM_WEBHOOK_SECRET", "",
                                     "Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token.", secret=True),
 }
@@ -52,8 +58,13 @@ class Settings:
     answer_threshold: float
     suggest_threshold: float
     log_level: str
+    admins: tuple[str, ...]
+    areas_file: Path
+    invite_days: int
+    export_dir: Path
     telegram_token: str
     telegram_base_url: str
+    telegram_username: str
     telegram_webhook_secret: str
 
     def __repr__(self) -> str:  # secrets never reach a log line through repr
@@ -82,7 +93,32 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
+def _admins(value: str) -> tuple[str, ...]:
+    keys = tuple(part.strip() for part in value.split(",") if part.strip())
+    for key in keys:
+        channel, sep, user_id = key.partition(":")
+        if not sep or not channel or not user_id:
+            raise ValueError(f"{key!r} is not CHANNEL:ID")
+    return keys
+
+
+def _days(value: str) -> int:
+    days = int(value)
+    if not 1 <= days <= 365:
+        raise ValueError("must be between 1 and 365")
+    return days
+
+
+def _db(value: str) -> str:
+    return value if value == ":memory:" else str(_path(value))
+
+
 PARSERS: dict[str, Callable[[str], object]] = {
+    "db_path": _db,
+    "admins": _admins,
+    "areas_file": _path,
+    "invite_days": _days,
+    "export_dir": _path,
     "content_dir": _path,
     "intents_dir": _path,
     "locales_dir": _path,

@@ -17,7 +17,8 @@ from bot.text import Normalised, Normaliser
 
 log = logging.getLogger(__name__)
 
-SUGGEST_SPREAD = 0.75      # runners-up within this share of the best score are offered as suggestions
+SUGGEST_SPREAD = 0.75
+DEEP_ENTRY = "faq_"        # /start faq_<entry id>: a t.me link straight to an answer      # runners-up within this share of the best score are offered as suggestions
 
 
 @dataclass
@@ -114,6 +115,10 @@ class Engine:
             replies = owner.on_message(Ctx(msg, user, lang))
             if replies is not None:
                 return Outcome(replies, self._turn(msg, user, None, lang, str(user.state), "feature", 1.0, "form"))
+        for feature in self.features:
+            replies = feature.on_text(Ctx(msg, user, lang)) if text else None
+            if replies is not None:
+                return Outcome(replies, self._turn(msg, user, None, lang, None, "feature", 1.0, "feature"))
         if msg.location is not None and not text:
             return Outcome([self.replies.text(lang, "location.unused", with_menu=True)],
                            self._turn(msg, user, None, lang, None, "", 0.0, "location"))
@@ -140,8 +145,10 @@ class Engine:
 
     def _cmd_start(self, ctx: Ctx, name: str, arg: str) -> list[Reply]:
         user, lang = ctx.user, ctx.lang
-        if arg.startswith(P_ENTRY) and arg[len(P_ENTRY):] in self.content.entries:
-            return [self._entry_reply(user, lang, self.content.entries[arg[len(P_ENTRY):]])]
+        # t.me links allow only A-Z a-z 0-9 _ -: "faq_<id>" there, "f:<id>" from our own buttons.
+        entry_id = next((arg[len(p):] for p in (P_ENTRY, DEEP_ENTRY) if arg.startswith(p)), None)
+        if entry_id in self.content.entries:
+            return [self._entry_reply(user, lang, self.content.entries[entry_id])]
         if arg:
             for feature in self.features:
                 replies = feature.on_start(ctx, arg)

@@ -38,6 +38,10 @@ class Feature:
         """A text or location while the user is in one of this feature's states."""
         return None
 
+    def on_text(self, ctx: Ctx) -> list[Reply] | None:
+        """Any plain text before the FAQ sees it (keep it cheap); None to let the FAQ answer."""
+        return None
+
     def on_start(self, ctx: Ctx, argument: str) -> list[Reply] | None:
         """A `/start ARGUMENT` deep link; None when it is not this feature's."""
         return None

@@ -21,6 +21,13 @@ class CatalogError(Exception):
     """A catalog is missing or incomplete."""
 
 
+class _Values(dict):
+    """Placeholder values; a missing one stays visible as {name} rather than failing the whole reply."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 def read_catalogs(folder: Path, locale: str) -> Catalog:
     """Every .po file of one language merged into one catalog (one file per feature); a key twice is an error."""
     paths = sorted(folder.glob("*.po"))
@@ -45,8 +52,9 @@ def read_catalogs(folder: Path, locale: str) -> Catalog:
 class I18n:
     """Interface text by key, per language, from locales/<lang>/LC_MESSAGES/bot.po."""
 
-    def __init__(self, locales_dir: Path, default: str = "vi") -> None:
+    def __init__(self, locales_dir: Path, default: str = "vi", **defaults: object) -> None:
         self.default = default
+        self.defaults = dict(defaults)   # values every text may use, e.g. {app}: the content pack's app name
         self.catalogs: dict[str, Translations] = {}
         self.keys: dict[str, set[str]] = {}
         for lang in BABEL_LOCALES:
@@ -69,7 +77,7 @@ class I18n:
         text = self.catalogs[lang].gettext(key)
         if text == key and lang != self.default:
             text = self.catalogs[self.default].gettext(key)
-        return text.format(**values) if values else text
+        return text.format_map(_Values({**self.defaults, **values})) if "{" in text else text
 
     def number(self, lang: str, value: float) -> str:
         """A number in the user's locale (1.234 in Vietnamese, 1,234 in English)."""

@@ -46,8 +46,9 @@ class Replies:
         return Reply(self.t(lang, text_key), tuple(rows))
 
     def welcome(self, lang: str) -> list[Reply]:
-        """The greeting for a new conversation, then the main menu."""
-        return [Reply(self.t(lang, "welcome")), self.main_menu(lang)]
+        """The greeting for a new conversation with the pack's time frame, then the main menu."""
+        note = self.content.text(self.content.pack.note, lang)
+        return [Reply(self.t(lang, "welcome") + (f"\n\n{note}" if note else "")), self.main_menu(lang)]
 
     def help(self, lang: str) -> list[Reply]:
         """What the bot can do, the pack's time frame, and the main menu."""
