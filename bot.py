@@ -11,13 +11,19 @@ from pathlib import Path
 from dataclasses import dataclass
 
 from bot import cli_campaign
+from bot.admin_store import AdminStore
 from bot.areas import seed_province
+from bot.broadcast import Broadcasts
+from bot.broadcast_store import BroadcastStore
 from bot.campaign_store import CampaignStore
 from bot.clock import vietnam_now
 from bot.config import ConfigError, Settings, load_settings
-from bot.content import Content, ContentInvalid, load_content
+from bot.content import Content, ContentInvalid
+from bot.content_manager import ContentManager
 from bot.engine import Engine, Thresholds
+from bot.faq_admin import FaqAdmin
 from bot.i18n import CatalogError, I18n
+from bot.learning import Learning
 from bot.storage import Storage
 from bot.teams import Teams
 from bot.visits import Visits
@@ -35,6 +41,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     telegram.add_argument("--webhook", metavar="URL", help="public https:// URL Telegram posts updates to")
     telegram.add_argument("--host", default="127.0.0.1", help="address the webhook server listens on")
     telegram.add_argument("--port", type=int, default=8080, help="port the webhook server listens on")
+    serve = modes.add_parser("serve", help="run the web server: Zalo and Telegram webhooks, /healthz")
+    serve.add_argument("--host", default="127.0.0.1", help="address the server listens on")
+    serve.add_argument("--port", type=int, default=8080, help="port the server listens on")
     cli_campaign.add_parsers(modes)
     return parser.parse_args(argv)
 
@@ -46,24 +55,35 @@ class App:
     content: Content
     storage: Storage
     store: CampaignStore
+    admin_store: AdminStore
+    broadcasts: Broadcasts
+    manager: ContentManager
     teams: Teams
     engine: Engine
 
 
 def build_app(settings: Settings, i18n: I18n) -> App:
     """Content, storage, the campaign's features and the engine, wired together."""
-    content = load_content(settings.content_dir, settings.intents_dir)
-    i18n.defaults["app"] = content.pack.app_name
     storage = Storage.open(settings.db_path)
+    admin_store = AdminStore(storage)
+    manager = ContentManager(settings.content_dir, settings.intents_dir, admin_store)
+    content = manager.current
+    i18n.defaults["app"] = content.pack.app_name
     store = CampaignStore(storage)
     seed_province(store, settings.areas_file)
     for user_key in settings.admins:
         store.add_admin(user_key, None, "config")
     teams = Teams(store, i18n, vietnam_now, settings.invite_days, settings.telegram_username)
-    features = (teams, Visits(store, i18n, vietnam_now))
+    faq_admin = FaqAdmin(manager, admin_store, store, i18n)
+    learning = Learning(manager, admin_store, store, i18n, vietnam_now, suggest=lambda text: [])
+    broadcasts = Broadcasts(BroadcastStore(storage), admin_store, store, i18n)
+    features = (teams, Visits(store, i18n, vietnam_now), faq_admin, learning, broadcasts)
     engine = Engine(content, i18n, storage, Thresholds(settings.answer_threshold, settings.suggest_threshold),
                     features)
-    return App(content, storage, store, teams, engine)
+    manager.subscribe(engine.load)
+    faq_admin.language_of = engine.language_of
+    learning.suggest = engine.suggest_entries
+    return App(content, storage, store, admin_store, broadcasts, manager, teams, engine)
 
 
 def build_engine(settings: Settings, i18n: I18n) -> Engine:
@@ -88,10 +108,21 @@ def run_telegram_mode(args: argparse.Namespace, settings: Settings, i18n: I18n) 
     if problem:
         print(i18n.t(lang, problem), file=sys.stderr)
         return 2
-    engine = build_engine(settings, i18n)
+    app = build_app(settings, i18n)
+    engine = app.engine
     worker = EngineWorker(engine)
+
+    def background(application):   # noqa: ANN001, ANN202 - PTB's Application
+        from bot.broadcast import Broadcaster
+        from bot.channels.telegram_sender import telegram_sender
+
+        broadcaster = Broadcaster(app.broadcasts.bstore, {"telegram": telegram_sender(application.bot)}, i18n,
+                                  settings.default_locale)
+        app.broadcasts.wake = broadcaster.wake
+        return [broadcaster.run()]
+
     try:
-        asyncio.run(run_telegram(settings, worker, i18n, args.webhook, args.host, args.port))
+        asyncio.run(run_telegram(settings, worker, i18n, args.webhook, args.host, args.port, background=background))
     except InvalidToken:
         print(i18n.t(lang, "cli.bad_token"), file=sys.stderr)
         return 2
@@ -112,6 +143,9 @@ def run(args: argparse.Namespace, settings: Settings, i18n: I18n) -> int:
     lang = settings.default_locale
     if args.mode == "telegram":
         return run_telegram_mode(args, settings, i18n)
+    if args.mode == "serve":
+        from bot.serve import run_serve
+        return run_serve(settings, build_app(settings, i18n), i18n, args.host, args.port)
     if args.mode is None and settings.telegram_token:
         print(i18n.t(lang, "cli.channels"))
         return 0

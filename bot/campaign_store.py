@@ -393,7 +393,42 @@ class CampaignStore:
             params.append(day)
         return self._one(sql, params)[0]
 
-    def bulk_insert(self, households: Iterable[tuple], visits: Iterable[tuple], batch: int = 5000) -> int:
+    def household_sums(self, group: str, where: str, params: list, day_from: str | None,
+                       day_to: str | None) -> dict[int, tuple[int, int, int, int, int]]:
+        """household_totals, planned for speed: a plain table scan for the whole province (an index walk in
+        group order reads rows in random order, three times slower at 300,000 households), the scope's index
+        otherwise."""
+        column = _GROUP_COLUMNS[group]
+        source = "households NOT INDEXED" if where == "all" else "households"
+        sql = (f"SELECT {column}, COUNT(*), SUM(residents), SUM(smartphones), SUM(had_app), SUM(installed)"
+               f" FROM {source} WHERE {_where(where)}")
+        sql, params = _day_range(sql, list(params), "last_day", day_from, day_to)
+        return {r[0]: tuple(r[1:]) for r in self._all(sql + f" GROUP BY +{column}", params)}
+
+    def visit_day_counts(self, group: str, where: str, params: list, day_from: str | None,
+                         day_to: str | None) -> list[tuple[int, str, int]]:
+        """(group id, day, visits) for every group and day with visits in the range (undone ones left out):
+        one pass gives each group's visits and active days and the scope's own active days.
+
+        For the whole province the (group, day) index alone is read (no row look-ups: three times faster at
+        300,000 visits) and the few undone visits, found by a plain scan, are taken off."""
+        column = _GROUP_COLUMNS[group]
+        if where != "all":
+            sql = f"SELECT {column}, day, COUNT(*) FROM visits WHERE undone = 0 AND {_where(where)}"
+            sql, params = _day_range(sql, list(params), "day", day_from, day_to)
+            return self._all(sql + f" GROUP BY +{column}, day", params)
+        index = {"district": "visits_district_day", "commune": "visits_commune_day", "village": "visits_area_day"}
+        sql, values = _day_range(f"SELECT {column}, day, COUNT(*) FROM visits INDEXED BY {index[group]}"
+                                 " WHERE 1 = 1", [], "day", day_from, day_to)
+        undone_sql, undone_values = _day_range(f"SELECT {column}, day, COUNT(*) FROM visits NOT INDEXED"
+                                               " WHERE undone = 1", [], "day", day_from, day_to)
+        with self.lock:
+            counts = {(g, d): n for g, d, n in self.db.execute(sql + f" GROUP BY {column}, day", values)}
+            for g, d, n in self.db.execute(undone_sql + f" GROUP BY {column}, day", undone_values):
+                counts[(g, d)] -= n
+        return [(g, d, n) for (g, d), n in counts.items() if n > 0]
+
+    def bulk_insert(self, households: Iterable[tuple], visits: Iterable[tuple], batch: int = 20000) -> int:
         """Insert a prepared campaign in batches, one transaction each (demo fills; not beside a running bot).
 
         households: (area_id, commune_id, district_id, label, residents, smartphones, had_app, installed, note,
@@ -402,6 +437,17 @@ class CampaignStore:
         action, residents, smartphones, had_app, installed, note, latitude, longitude). Returns the households."""
         with self.lock:
             base = self.db.execute("SELECT IFNULL(MAX(id), 0) FROM households").fetchone()[0]
+            cache = self.db.execute("PRAGMA cache_size").fetchone()[0]
+            self.db.execute("PRAGMA cache_size = -65536")   # 64 MB while filling: index pages stay in memory
+        try:
+            return self._bulk_insert(base, households, visits, batch)
+        finally:
+            with self.lock:
+                self.db.execute(f"PRAGMA cache_size = {int(cache)}")
+                # fold the fill into the database file: readers then need not walk a log of 100 MB or more
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _bulk_insert(self, base: int, households: Iterable[tuple], visits: Iterable[tuple], batch: int) -> int:
         areas: list[tuple] = []   # (village, commune, district) per household, for its visits
         count = 0
         for chunk in _chunks(households, batch):

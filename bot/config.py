@@ -43,6 +43,23 @@ SPECS: dict[str, Spec] = {
                               "The bot's @username without @, for t.me invite links (optional)."),
     "telegram_webhook_secret": Spec("TELEGRAM_WEBHOOK_SECRET", "",
                                     "Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token.", secret=True),
+    "zalo_app_id": Spec("ZALO_APP_ID", "",
+                        "Zalo app id (developers.zalo.me, the app's page); with ZALO_OA_SECRET_KEY it turns Zalo on."),
+    "zalo_app_secret": Spec("ZALO_APP_SECRET", "", "Zalo app secret key, for refreshing the OA access token.",
+                            secret=True),
+    "zalo_oa_secret_key": Spec("ZALO_OA_SECRET_KEY", "",
+                               "OA Secret Key that signs webhook events (the app's Webhook page).", secret=True),
+    "zalo_access_token": Spec("ZALO_ACCESS_TOKEN", "",
+                              "First OA access token; later ones are refreshed and kept in the database.",
+                              secret=True),
+    "zalo_refresh_token": Spec("ZALO_REFRESH_TOKEN", "",
+                               "First OA refresh token (single use); a new value here replaces the stored pair.",
+                               secret=True),
+    "zalo_api_url": Spec("ZALO_API_URL", "https://openapi.zalo.me", "Zalo OA API base URL (a proxy, or a test fake)."),
+    "zalo_oauth_url": Spec("ZALO_OAUTH_URL", "https://oauth.zaloapp.com",
+                           "Zalo OAuth base URL for token refresh (a proxy, or a test fake)."),
+    "zalo_image_base_url": Spec("ZALO_IMAGE_BASE_URL", "",
+                                "Public https:// copy of the content pack folder, for Zalo guide images (optional)."),
 }
 
 
@@ -66,6 +83,14 @@ class Settings:
     telegram_base_url: str
     telegram_username: str
     telegram_webhook_secret: str
+    zalo_app_id: str
+    zalo_app_secret: str
+    zalo_oa_secret_key: str
+    zalo_access_token: str
+    zalo_refresh_token: str
+    zalo_api_url: str
+    zalo_oauth_url: str
+    zalo_image_base_url: str
 
     def __repr__(self) -> str:  # secrets never reach a log line through repr
         shown = {f.name: ("***" if SPECS[f.name].secret and getattr(self, f.name) else getattr(self, f.name))
@@ -109,6 +134,13 @@ def _days(value: str) -> int:
     return days
 
 
+def _base_url(value: str) -> str:
+    value = value.strip().rstrip("/")
+    if value and not value.startswith(("https://", "http://")):
+        raise ValueError("must start with https:// (or http:// for a local proxy)")
+    return value
+
+
 def _db(value: str) -> str:
     return value if value == ":memory:" else str(_path(value))
 
@@ -125,6 +157,9 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "default_locale": _choice("vi", "en"),
     "answer_threshold": _fraction,
     "suggest_threshold": _fraction,
+    "zalo_api_url": _base_url,
+    "zalo_oauth_url": _base_url,
+    "zalo_image_base_url": _base_url,
     "log_level": lambda v: _choice("DEBUG", "INFO", "WARNING", "ERROR")(v.upper()),
 }
 

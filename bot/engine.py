@@ -61,6 +61,15 @@ class Engine:
         }
         self.feature_commands = {name: handler for f in self.features for name, handler in f.commands().items()}
 
+    def language_of(self, text: str) -> str | None:
+        """The language a text is written in, when its words say so."""
+        return self.index.language(self.normaliser.normalise(text))
+
+    def suggest_entries(self, text: str, limit: int = 3) -> list[str]:
+        """The entries that best match a text, best first (for admins sorting unanswered questions)."""
+        match = self.index.match(self.normaliser.normalise(text))
+        return [label.id for label, _ in match.candidates if label.kind == ENTRY][:limit]
+
     def handle(self, msg: Incoming) -> list[Reply]:
         """Answer one incoming message; never raises."""
         return self.process(msg).replies

@@ -144,23 +144,28 @@ class FaqIndex:
         vi = sum(1 for w in norm.words if w in self.only_vi)
         return "en" if en > vi else "vi" if vi > en else None
 
-    def match(self, norm: Normalised) -> Match:
-        """Score every label against one normalised question."""
+    def match(self, norm: Normalised, exclude: frozenset[int] = frozenset()) -> Match:
+        """Score every label against one normalised question, as if the docs in exclude were not indexed."""
         if not norm.tokens:
             return Match(None, 0.0, ())
         features_ = self._query_features(norm.tokens)
-        query = [(f, factor, self.weight[f]) for f, factor in features_.values() if f in self.weight]
-        q_weight = sum(self.weight.get(f, self.unknown_weight) for f in features_)
-        overlap = self._overlap(query)
+        weight = self.weight
+        if exclude:   # leave-one-out (the content check): a feature only excluded docs have is unknown
+            weight = {f: w for f in features_ if (w := self.weight.get(f)) is not None
+                      and not (len(self.postings[f]) <= len(exclude) and set(self.postings[f]) <= exclude)}
+        query = [(f, factor, weight[f]) for f, factor in features_.values() if f in weight]
+        q_weight = sum(weight.get(f, self.unknown_weight) for f in features_)
+        overlap = self._overlap(query, exclude)
         if not overlap:
             return Match(None, 0.0, ())
         best = self._best_per_label(norm.text, overlap, q_weight)
         if COVER_SHARE:
-            self._add_cover(best, query, q_weight)
+            self._add_cover(best, query, q_weight, exclude)
         evidence = min(1.0, sum(w for _, _, w in query) / EVIDENCE_MIN) if EVIDENCE_MIN else 1.0
         return self._verdict(norm, best, evidence)
 
-    def _overlap(self, query: list[tuple[str, float, float]]) -> dict[int, float]:
+    def _overlap(self, query: list[tuple[str, float, float]], exclude: frozenset[int] = frozenset()
+                 ) -> dict[int, float]:
         """Weighted overlap per paraphrase: the rarest words find candidates, the others only add to them."""
         ordered = sorted(query, key=lambda q: -q[2])
         seeds, rest = ordered[:SEED_FEATURES], ordered[SEED_FEATURES:]
@@ -168,6 +173,8 @@ class FaqIndex:
         for f, factor, w in seeds:
             for doc_index in self.postings[f]:
                 overlap[doc_index] += w * factor
+        for doc_index in exclude:
+            overlap.pop(doc_index, None)
         if len(overlap) > MAX_CANDIDATES:   # bounded work however large the FAQ grows
             overlap = dict(heapq.nlargest(MAX_CANDIDATES, overlap.items(), key=lambda item: item[1]))
         docs = self.docs
@@ -197,12 +204,22 @@ class FaqIndex:
                 best[docs[d][0]] = refined
         return best
 
-    def _add_cover(self, best: dict[int, float], query: list[tuple[str, float, float]], q_weight: float) -> None:
+    def _add_cover(self, best: dict[int, float], query: list[tuple[str, float, float]], q_weight: float,
+                   exclude: frozenset[int] = frozenset()) -> None:
         """Blend in how much of the question each label's whole vocabulary covers."""
         cover: dict[int, float] = defaultdict(float)
         for f, factor, w in query:
             for label_index in self.label_postings[f]:
                 cover[label_index] += w * factor
+        for d in exclude:   # a label loses the features only its excluded docs have (a label's docs are adjacent)
+            label_index, docs = self.docs[d][0], self.docs
+            lo, hi = d, d + 1
+            while lo > 0 and docs[lo - 1][0] == label_index:
+                lo -= 1
+            while hi < len(docs) and docs[hi][0] == label_index:
+                hi += 1
+            kept = set().union(*(docs[i][2] for i in range(lo, hi) if i not in exclude))
+            cover[label_index] -= sum(w * factor for f, factor, w in query if f in docs[d][2] and f not in kept)
         for label_index in best:
             best[label_index] = (1 - COVER_SHARE) * best[label_index] + COVER_SHARE * cover[label_index] / q_weight
 

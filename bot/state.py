@@ -11,6 +11,8 @@ class State(StrEnum):
     IDLE = "idle"
     GUIDE = "guide"
     VISIT_FORM = "visit_form"       # a task-team member is filling in a household visit
+    ADMIN_INPUT = "admin_input"     # an admin is typing a new answer or paraphrase
+    BROADCAST_INPUT = "broadcast"   # an admin is writing a broadcast
 
 
 @dataclass

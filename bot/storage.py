@@ -87,6 +87,54 @@ def m003_campaign(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m004_admin(db: sqlite_utils.Database) -> None:
+    """Admins' FAQ edits (revisions over the YAML content), the audit trail, broadcasts and citizens' opt-out."""
+    schema = """
+    CREATE TABLE faq_revisions (
+        id INTEGER PRIMARY KEY, entry_id TEXT NOT NULL, kind TEXT NOT NULL, lang TEXT, value TEXT NOT NULL,
+        previous TEXT, user_key TEXT NOT NULL, at TEXT NOT NULL, reverted_at TEXT, reverted_by TEXT);
+    CREATE INDEX faq_revisions_entry ON faq_revisions(entry_id, id);
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY, at TEXT NOT NULL, user_key TEXT NOT NULL, action TEXT NOT NULL,
+        target TEXT, allowed INTEGER NOT NULL, detail TEXT);
+    CREATE INDEX audit_at ON audit(at);
+    CREATE TABLE broadcasts (
+        id INTEGER PRIMARY KEY, created_by TEXT NOT NULL, created_at TEXT NOT NULL, text TEXT NOT NULL,
+        district_id INTEGER, status TEXT NOT NULL, started_at TEXT, finished_at TEXT);
+    CREATE TABLE broadcast_recipients (
+        broadcast_id INTEGER NOT NULL REFERENCES broadcasts(id), user_key TEXT NOT NULL, status TEXT NOT NULL,
+        at TEXT, error TEXT, PRIMARY KEY (broadcast_id, user_key));
+    CREATE INDEX broadcast_recipients_status ON broadcast_recipients(broadcast_id, status);
+    CREATE TABLE signals (name TEXT PRIMARY KEY, at TEXT NOT NULL);
+    ALTER TABLE users ADD COLUMN opt_out INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE users ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE unanswered ADD COLUMN status TEXT NOT NULL DEFAULT 'open';
+    ALTER TABLE unanswered ADD COLUMN resolved_entry TEXT
+    """
+    for statement in schema.split(";"):
+        db.execute(statement)
+
+
+@migrations()
+def m010_zalo(db: sqlite_utils.Database) -> None:
+    """Zalo: the OA token pair (one row), the persistent outbox, and each user's numbered choices."""
+    schema = """
+    CREATE TABLE zalo_tokens (
+        id INTEGER PRIMARY KEY CHECK (id = 1), access_token TEXT NOT NULL, refresh_token TEXT NOT NULL,
+        expires_at REAL, seed TEXT NOT NULL DEFAULT '', updated_at TEXT NOT NULL);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY, channel TEXT NOT NULL, user_id TEXT NOT NULL, payload TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0, next_try_at REAL NOT NULL, status TEXT NOT NULL DEFAULT 'pending',
+        last_error TEXT, created_at TEXT NOT NULL);
+    CREATE INDEX outbox_pending ON outbox(status, channel, user_id, id);
+    CREATE INDEX outbox_created ON outbox(created_at);
+    CREATE TABLE zalo_choices (user_id TEXT PRIMARY KEY, payloads TEXT NOT NULL, at TEXT NOT NULL)
+    """
+    for statement in schema.split(";"):
+        db.execute(statement)
+
+
 @dataclass(frozen=True)
 class Turn:
     """What one message did, for the log: question, answer id, confidence, outcome, time taken."""
@@ -161,7 +209,7 @@ class Storage:
                 "INSERT INTO users (key, channel, user_id, chat_id, lang, os, state, data, first_seen, last_seen,"
                 " messages) VALUES (?,?,?,?,?,?,?,?,?,?,1) ON CONFLICT(key) DO UPDATE SET chat_id=excluded.chat_id,"
                 " lang=excluded.lang, os=excluded.os, state=excluded.state, data=excluded.data,"
-                " last_seen=excluded.last_seen, messages=messages+1",
+                " last_seen=excluded.last_seen, messages=messages+1, blocked=0",
                 [user.key, user.channel, user_id, chat_id, user.lang, user.os, str(user.state),
                  json.dumps(user.data, ensure_ascii=False), stamp, stamp])
             if turn is not None:
@@ -177,7 +225,8 @@ class Storage:
             self.db.execute(
                 "INSERT INTO unanswered (key, text, channel, count, best_id, confidence, first_seen, last_seen)"
                 " VALUES (?,?,?,1,?,?,?,?) ON CONFLICT(key) DO UPDATE SET count=count+1,"
-                " last_seen=excluded.last_seen, best_id=excluded.best_id, confidence=excluded.confidence",
+                " last_seen=excluded.last_seen, best_id=excluded.best_id, confidence=excluded.confidence,"
+                " status=CASE WHEN status='ignored' THEN 'ignored' ELSE 'open' END",
                 [turn.normalised[:TEXT_MAX], turn.text[:TEXT_MAX], turn.channel, turn.matched_id,
                  turn.confidence, stamp, stamp])
 
@@ -197,4 +246,4 @@ class Storage:
         with self.lock:
             return list(self.db.query(
                 "SELECT key, text, channel, count, best_id, confidence, first_seen, last_seen FROM unanswered"
-                " ORDER BY count DESC, last_seen DESC LIMIT ?", [limit]))
+                " WHERE status = 'open' ORDER BY count DESC, last_seen DESC LIMIT ?", [limit]))

@@ -5,7 +5,7 @@ import asyncio
 import logging
 import signal
 from datetime import timedelta
-from typing import Any, Awaitable
+from typing import Any, Awaitable, Callable, Coroutine
 
 from aiohttp import web
 from telegram import Update
@@ -100,13 +100,18 @@ def stop_on_signals() -> asyncio.Event:
 
 async def run_telegram(settings: Settings, worker: EngineWorker, i18n: I18n, webhook_url: str | None,
                        host: str = "127.0.0.1", port: int = 8080, *, stop: asyncio.Event | None = None,
-                       poll_timeout: timedelta = POLL_TIMEOUT) -> None:
-    """Run the bot until SIGINT/SIGTERM (or stop is set): long polling, or the webhook on host:port."""
+                       poll_timeout: timedelta = POLL_TIMEOUT,
+                       background: Callable[[Application], list[Coroutine]] | None = None) -> None:
+    """Run the bot until SIGINT/SIGTERM (or stop is set): long polling, or the webhook on host:port.
+
+    `background` gives coroutines (broadcasts, content watching) that run beside the bot and stop with it."""
     stop = stop or stop_on_signals()
     app = build_application(settings, worker, i18n, webhook=webhook_url is not None)
     runner: web.AppRunner | None = None
+    tasks: list[asyncio.Task] = []
     try:
         await start_telegram(app, i18n)
+        tasks = [asyncio.create_task(job) for job in (background(app) if background else [])]
         if webhook_url is None:
             await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES)
             log.info("telegram: long polling as @%s", app.bot.username)
@@ -120,6 +125,9 @@ async def run_telegram(settings: Settings, worker: EngineWorker, i18n: I18n, web
             log.info("telegram: webhook as @%s on %s:%s", app.bot.username, host, port)
         await stop.wait()
     finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         if runner is not None:   # stop taking webhook posts first: Telegram re-delivers what we do not take
             await runner.cleanup()
         await stop_telegram(app)
