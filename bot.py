@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dataclasses import dataclass
 
-from bot import cli_campaign
+from bot import cli_campaign, cli_reports
 from bot.admin_store import AdminStore
 from bot.areas import seed_province
 from bot.broadcast import Broadcasts
@@ -24,6 +24,8 @@ from bot.engine import Engine, Thresholds
 from bot.faq_admin import FaqAdmin
 from bot.i18n import CatalogError, I18n
 from bot.learning import Learning
+from bot.report_service import ReportService
+from bot.reports import Reports
 from bot.storage import Storage
 from bot.teams import Teams
 from bot.visits import Visits
@@ -45,6 +47,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     serve.add_argument("--host", default="127.0.0.1", help="address the server listens on")
     serve.add_argument("--port", type=int, default=8080, help="port the server listens on")
     cli_campaign.add_parsers(modes)
+    cli_reports.add_report_parser(modes)
+    cli_reports.add_demo_parser(modes)
     return parser.parse_args(argv)
 
 
@@ -77,7 +81,8 @@ def build_app(settings: Settings, i18n: I18n) -> App:
     faq_admin = FaqAdmin(manager, admin_store, store, i18n)
     learning = Learning(manager, admin_store, store, i18n, vietnam_now, suggest=lambda text: [])
     broadcasts = Broadcasts(BroadcastStore(storage), admin_store, store, i18n)
-    features = (teams, Visits(store, i18n, vietnam_now), faq_admin, learning, broadcasts)
+    reports = Reports(store, ReportService(store), i18n, vietnam_now, settings.export_dir)
+    features = (teams, Visits(store, i18n, vietnam_now), reports, faq_admin, learning, broadcasts)
     engine = Engine(content, i18n, storage, Thresholds(settings.answer_threshold, settings.suggest_threshold),
                     features)
     manager.subscribe(engine.load)
@@ -155,6 +160,10 @@ def run(args: argparse.Namespace, settings: Settings, i18n: I18n) -> int:
     engine = app.engine
     if args.mode in ("areas", "admin", "team"):
         return cli_campaign.run(args, app.store, i18n, app.teams, lang)
+    if args.mode == "report":
+        return cli_reports.run_report(args, app.store, ReportService(app.store), i18n)
+    if args.mode == "demo":
+        return cli_reports.run_demo(args, app.store, i18n)
     if args.mode == "ask":
         ask_lines(engine, [" ".join(args.question)] if args.question else sys.stdin, sys.stdout, args.json)
         return 0

@@ -32,7 +32,7 @@ from bot.engine import Engine, Thresholds  # noqa: E402
 from bot.exports import export_titles, write_xlsx  # noqa: E402
 from bot.i18n import I18n  # noqa: E402
 from bot.messages import Incoming  # noqa: E402
-from bot.reports import ReportService  # noqa: E402
+from bot.report_service import ReportService  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 from bot.visits import Visits  # noqa: E402
 

@@ -15,7 +15,7 @@ from bot.config import ROOT
 from bot.demo import fill_demo
 from bot.exports import export_titles, write_csv, write_xlsx
 from bot.i18n import I18n
-from bot.reports import Figures, ReportService, child_level
+from bot.report_service import Figures, ReportService, child_level
 
 FORMATS = ("table", "csv", "xlsx")
 

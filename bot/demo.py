@@ -3,17 +3,20 @@ from __future__ import annotations
 
 import csv
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+
+import yaml
 
 from bot.campaign_store import Area, CampaignStore, name_key
 from bot.clock import VIETNAM, Clock, vietnam_now
 from bot.config import ROOT
 
+AREAS_YAML = ROOT / "areas" / "quang_ngai.yaml"
 AREAS_CSV = ROOT / "areas" / "quang_ngai.csv"
 PROVINCE = "Quảng Ngãi"
-# Quảng Ngãi's district-level units in 2020, used when no area file is shipped yet.
+# Quảng Ngãi's district-level units in 2020, used when no area file can be read.
 DISTRICTS = ("Thành phố Quảng Ngãi", "Thị xã Đức Phổ", "Huyện Bình Sơn", "Huyện Sơn Tịnh", "Huyện Tư Nghĩa",
              "Huyện Nghĩa Hành", "Huyện Mộ Đức", "Huyện Ba Tơ", "Huyện Minh Long", "Huyện Sơn Hà",
              "Huyện Sơn Tây", "Huyện Trà Bồng", "Huyện Lý Sơn")
@@ -41,11 +44,22 @@ class _Village:
     team: list[str]
     start: int                       # the team's first campaign day (index from the campaign's start)
     households: int = 0
-    labels: set[str] = field(default_factory=set)
+
+
+def province_names(yaml_path: Path = AREAS_YAML, csv_path: Path = AREAS_CSV) -> tuple[str, list[str]]:
+    """The province and its district-level units from the shipped area file, else the built-in list."""
+    try:
+        data = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
+        districts = [str(d).strip() for d in data.get("districts") or [] if str(d).strip()]
+        if districts:
+            return str(data.get("province") or PROVINCE).strip(), districts
+    except (OSError, yaml.YAMLError, AttributeError):
+        pass
+    return PROVINCE, district_names(csv_path)
 
 
 def district_names(path: Path = AREAS_CSV) -> list[str]:
-    """The district-level units from the shipped area file, else the built-in list."""
+    """District names from an area CSV (a `huyen`/`district` column, or `level`+`name` rows), else the built-in."""
     if not path.exists():
         return list(DISTRICTS)
     try:
@@ -75,10 +89,11 @@ def _place_name(rng: random.Random, taken: set[str]) -> str:
 
 
 def _build_tree(store: CampaignStore, households: int, rng: random.Random) -> list[_Village]:
-    province = store.province() or store.add_area(None, "province", PROVINCE)
+    province_name, district_list = province_names()
+    province = store.province() or store.add_area(None, "province", province_name)
     districts = [a for a in store.children(province.id) if a.level == "district"]
     if not districts:
-        districts = [store.add_area(province.id, "district", n) for n in district_names()]
+        districts = [store.add_area(province.id, "district", n) for n in district_list]
     villages_wanted = max(4, round(households / HOUSEHOLDS_PER_VILLAGE))
     communes_wanted = max(1, round(villages_wanted / VILLAGES_PER_COMMUNE))
     villages: list[_Village] = []

@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 
 if TYPE_CHECKING:   # reports imports this module; the names are only needed for type hints here
     from bot.i18n import I18n
-    from bot.reports import Figures
+    from bot.report_service import Figures
 
 LEVEL_COLUMNS = ("district", "commune", "village")
 METRICS = ("households", "known", "coverage", "residents", "smartphones", "had_app", "installed",
@@ -115,7 +115,7 @@ def _letter(index: int) -> str:
 
 def write_csv(path: Path | str, rows: list["Figures"], total: "Figures", titles: dict, by: str = "") -> int:
     """The report sheet as CSV in UTF-8 with a BOM (so Excel shows the diacritics); rates in percent."""
-    by = by or (total.area.level if not rows else rows[0].area.level)
+    by = by or (rows[0].area.level if rows else "district")
     depth = LEVEL_COLUMNS.index(by) + 1
     header = [titles[f"col_{c}"] for c in LEVEL_COLUMNS[:depth]]
     header += [titles[f"col_{m}"] + (titles["percent_suffix"] if m in RATES else "") for m in METRICS]

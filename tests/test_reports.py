@@ -15,7 +15,8 @@ from bot.engine import Engine, Thresholds
 from bot.features import Ctx
 from bot.i18n import I18n
 from bot.messages import Incoming, Reply
-from bot.reports import BASELINE, Figures, ReportService, Reports
+from bot.report_service import BASELINE, Figures, ReportService
+from bot.reports import Reports
 from bot.state import UserState
 from bot.storage import Storage
 
