@@ -468,3 +468,21 @@ async def test_bot_py_telegram_runs_against_the_fake_and_stops_on_sigterm(fake: 
     stored = Storage.open(str(tmp_path / "tg.db"))
     assert stored.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 1
     stored.close()
+
+
+async def test_a_report_file_is_sent_as_a_document(tmp_path) -> None:
+    """A Reply with a document becomes sendDocument with the text as caption."""
+    from bot.channels.telegram import TelegramAdapter
+    from bot.messages import Reply
+    from tests.fakes.telegram_api import FakeBotApi
+    from telegram import Bot
+
+    path = tmp_path / "bao-cao.xlsx"
+    path.write_bytes(b"PK fake xlsx")
+    async with FakeBotApi() as fake:
+        bot = Bot("123:ABC", base_url=fake.base_url, base_file_url=fake.base_file_url)
+        async with bot:
+            adapter = TelegramAdapter(worker=None, i18n=None)   # type: ignore[arg-type]
+            await adapter.send(bot, 42, [Reply("Báo cáo <tỉnh>", document=str(path))])
+        params = (await fake.wait_for("sendDocument"))[0]
+    assert params["caption"] == "Báo cáo &lt;tỉnh&gt;" and params["chat_id"] == 42

@@ -102,6 +102,13 @@ class TelegramAdapter:
                     continue
                 except BadRequest as error:   # "not modified", too old, or a photo: send a new message
                     log.info("edit failed, sending instead: %s", error.message)
+            if reply.document:   # a report file: the text goes with it as its caption when it fits
+                fits = len(reply.text) <= CAPTION_LIMIT
+                await bot.send_document(chat_id, Path(reply.document),
+                                        caption=html.escape(reply.text, quote=False) if fits else None,
+                                        reply_markup=markup if fits else None)
+                if fits:
+                    continue
             if reply.image:
                 fits = len(reply.text) <= CAPTION_LIMIT
                 await self.send_photo(bot, chat_id, reply.image, reply.text if fits else None, markup if fits else None)
