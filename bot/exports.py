@@ -6,12 +6,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 if TYPE_CHECKING:   # reports imports this module; the names are only needed for type hints here
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     from bot.i18n import I18n
     from bot.report_service import Figures
 
@@ -55,6 +54,8 @@ def write_xlsx(path: Path | str, rows: list["Figures"], total: "Figures", raw: I
     """Write the report sheet, the raw visits sheet and an info sheet; returns the raw rows written.
 
     Write-only mode streams rows to disk, so memory stays flat however many visits there are."""
+    from openpyxl import Workbook   # imported here: it costs 0.1 s that `bot.py ask` should not pay
+
     book = Workbook(write_only=True)
     _report_sheet(book, rows, total, titles, by)
     count = _raw_sheet(book, raw, titles)
@@ -68,13 +69,15 @@ def write_xlsx(path: Path | str, rows: list["Figures"], total: "Figures", raw: I
     return count
 
 
-def _report_sheet(book: Workbook, rows: list["Figures"], total: "Figures", titles: dict, by: str) -> None:
+def _report_sheet(book: "Workbook", rows: list["Figures"], total: "Figures", titles: dict, by: str) -> None:
     sheet = book.create_sheet(titles["sheet_report"])
     depth = LEVEL_COLUMNS.index(by) + 1
     for i in range(depth + len(METRICS)):
         letter = _letter(i)
         sheet.column_dimensions[letter].width = WIDTHS["level"] if i < depth else WIDTHS["metric"]
     sheet.freeze_panes = "A2"
+    from openpyxl.styles import Font
+
     bold = Font(bold=True)
     header = [titles[f"col_{c}"] for c in LEVEL_COLUMNS[:depth] + METRICS]
     sheet.append([_cell(sheet, h, font=bold) for h in header])
@@ -86,7 +89,9 @@ def _report_sheet(book: Workbook, rows: list["Figures"], total: "Figures", title
         sheet.append(cells)
 
 
-def _raw_sheet(book: Workbook, raw: Iterable[tuple], titles: dict) -> int:
+def _raw_sheet(book: "Workbook", raw: Iterable[tuple], titles: dict) -> int:
+    from openpyxl.styles import Font
+
     sheet = book.create_sheet(titles["sheet_raw"])
     for i, width in enumerate(WIDTHS["raw"]):
         sheet.column_dimensions[_letter(i)].width = width
@@ -100,7 +105,9 @@ def _raw_sheet(book: Workbook, raw: Iterable[tuple], titles: dict) -> int:
     return count
 
 
-def _cell(sheet, value: object, number_format: str | None = None, font: Font | None = None) -> WriteOnlyCell:
+def _cell(sheet, value: object, number_format: str | None = None, font: "Font | None" = None) -> "WriteOnlyCell":
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=value)
     if number_format and value is not None:
         cell.number_format = number_format
@@ -110,6 +117,8 @@ def _cell(sheet, value: object, number_format: str | None = None, font: Font | N
 
 
 def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
     return get_column_letter(index + 1)
 
 
