@@ -163,7 +163,8 @@ async def bot(launch: Launch) -> Running:
 
 # --- conversation ---------------------------------------------------------------------------------------------
 
-async def test_a_question_gets_its_answer_with_buttons(fake: FakeZaloApi, bot: Running, engine: Engine) -> None:
+async def test_a_question_gets_its_answer_with_buttons(fake: FakeZaloApi, bot: Running) -> None:
+    engine = bot.engine
     [answer] = await bot.exchange(fake, text_event("bluezone co ton pin ko"))
     assert answer["recipient"] == {"user_id": USER}
     assert answer["message"]["text"].startswith(engine.content.entries["battery"].answer["vi"])
@@ -194,8 +195,8 @@ async def test_a_button_press_comes_back_as_a_hidden_query(fake: FakeZaloApi, bo
     assert last == ("m", "button")
 
 
-async def test_more_than_five_buttons_become_a_numbered_list(fake: FakeZaloApi, bot: Running, engine: Engine,
-                                                             i18n: I18n) -> None:
+async def test_more_than_five_buttons_become_a_numbered_list(fake: FakeZaloApi, bot: Running, i18n: I18n) -> None:
+    engine = bot.engine
     [listing] = await bot.exchange(fake, text_event("/huongdan"))
     guides = engine.replies.guides_list("vi", "").flat_buttons()
     assert len(guides) > 5
@@ -214,9 +215,8 @@ async def test_more_than_five_buttons_become_a_numbered_list(fake: FakeZaloApi, 
     assert bot.storage.db.execute("SELECT outcome FROM messages ORDER BY id DESC").fetchone() != ("button",)
 
 
-async def test_follow_and_chat_now_get_the_welcome_and_the_menu(fake: FakeZaloApi, bot: Running,
-                                                                engine: Engine) -> None:
-    expected = engine.handle(Incoming("console", "someone", text="/start"))
+async def test_follow_and_chat_now_get_the_welcome_and_the_menu(fake: FakeZaloApi, bot: Running) -> None:
+    expected = bot.engine.handle(Incoming("console", "someone", text="/start"))   # what another channel gets
     follow = {"app_id": APP_ID, "oa_id": OA, "event_name": "follow", "timestamp": str(next(stamps)),
               "source": "oa_profile", "user_id_by_app": "1", "follower": {"id": OTHER}}
     welcome, menu = await bot.exchange(fake, follow)

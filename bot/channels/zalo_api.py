@@ -6,7 +6,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import aiohttp
 
@@ -64,16 +64,18 @@ class ZaloApi:
         self.active: dict[str, asyncio.Task] = {}   # user id -> the task sending that user's queue
         self.again: set[str] = set()                 # users whose queue grew while their task was busy
         self.loop_task: asyncio.Task | None = None
+        self.stopping = asyncio.Event()
+        self.db_calls: set[asyncio.Future] = set()   # storage work in flight: close() waits for it
 
     async def start(self, access_token: str = "", refresh_token: str = "") -> None:
         """Load the stored pair (or seed it from the settings) and start draining the outbox."""
         if self.session is None:
             self.session = aiohttp.ClientSession()
-        stored = await asyncio.to_thread(self.store.tokens)
+        stored = await self._db(self.store.tokens)
         seed = fingerprint(refresh_token or access_token)
         if seed and (stored is None or stored[1] != seed):   # first start, or the operator set a new pair
             self.tokens, self.seed = TokenPair(access_token, refresh_token), seed
-            await asyncio.to_thread(self.store.save_tokens, self.tokens, seed)
+            await self._db(self.store.save_tokens, self.tokens, seed)
         elif stored is not None:
             self.tokens, self.seed = stored
         else:
@@ -82,25 +84,35 @@ class ZaloApi:
 
     async def close(self, grace_s: float = 5.0) -> None:
         """Stop the loop, let sends in flight finish (briefly), close the session if it is ours."""
-        if self.loop_task is not None:
-            self.loop_task.cancel()
-            await asyncio.gather(self.loop_task, return_exceptions=True)
-        if self.active:
-            _, late = await asyncio.wait(list(self.active.values()), timeout=grace_s)
-            for task in late:   # still pending in the outbox: sent after the next start
-                task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
+        self.stopping.set()   # no new sends start from here
+        for tasks in ([self.loop_task] if self.loop_task else [], list(self.active.values())):
+            if tasks:
+                _, late = await asyncio.wait(tasks, timeout=grace_s)
+                for task in late:   # a stalled request: the message stays pending, sent after the next start
+                    task.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
+        while self.db_calls:   # the caller closes the database next: no statement may still be running
+            await asyncio.gather(*list(self.db_calls), return_exceptions=True)
         if self.own_session and self.session is not None:
             await self.session.close()
+
+    async def _db(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Storage work off the event loop; it runs to its end even when the caller is cancelled."""
+        call = asyncio.ensure_future(asyncio.to_thread(function, *args))
+        self.db_calls.add(call)
+        call.add_done_callback(self.db_calls.discard)
+        return await asyncio.shield(call)
 
     async def enqueue(self, user_id: str, messages: list[dict]) -> None:
         """Store messages for a user (they survive a restart) and start sending them."""
         if messages:
-            await asyncio.to_thread(self.store.enqueue, user_id, messages, self.clock())
+            await self._db(self.store.enqueue, user_id, messages, self.clock())
             self.wake(user_id)
 
     def wake(self, user_id: str) -> None:
-        """Send the user's due messages, unless a task is doing that already."""
+        """Send the user's due messages, unless a task is doing that already (or the client is closing)."""
+        if self.stopping.is_set():
+            return
         if user_id in self.active:
             self.again.add(user_id)
             return
@@ -113,24 +125,27 @@ class ZaloApi:
 
     async def _run(self) -> None:
         swept = 0.0
-        while True:
+        while not self.stopping.is_set():
             try:
-                for user_id in await asyncio.to_thread(self.store.due_users, self.clock()):
+                for user_id in await self._db(self.store.due_users, self.clock()):
                     self.wake(user_id)
                 if self._expiring():   # keeps the pair alive on quiet days
                     await self._refresh_early()
                 if self.clock() - swept > SWEEP_EVERY_S:
                     swept = self.clock()
-                    await asyncio.to_thread(self.store.forget_sent)
+                    await self._db(self.store.forget_sent)
             except Exception:   # the loop must outlive any one failure
                 log.exception("zalo: outbox loop failed")
-            await asyncio.sleep(self.poll_s)
+            try:
+                await asyncio.wait_for(self.stopping.wait(), self.poll_s)
+            except asyncio.TimeoutError:
+                pass
 
     async def _deliver(self, user_id: str) -> None:
         try:
             while True:
                 self.again.discard(user_id)
-                item = await asyncio.to_thread(self.store.next_due, user_id, self.clock())
+                item = await self._db(self.store.next_due, user_id, self.clock())
                 if item is None:
                     if user_id in self.again:
                         continue
@@ -150,25 +165,25 @@ class ZaloApi:
         except RetryLater as error:
             return await self._later(item, str(error))
         if code == 0:
-            await asyncio.to_thread(self.store.mark_sent, item.id)
+            await self._db(self.store.mark_sent, item.id)
             return True
         if code in RATE_ERRORS or code in TOKEN_ERRORS:
             return await self._later(item, f"{code} {text}")
         status = UNREACHABLE if code in UNREACHABLE_ERRORS else FAILED
         log.log(logging.INFO if status == UNREACHABLE else logging.WARNING,
                 "zalo: message %s not delivered: error %s %s", item.id, code, text[:100])
-        await asyncio.to_thread(self.store.give_up, item.id, status, f"{code} {text}")
+        await self._db(self.store.give_up, item.id, status, f"{code} {text}")
         return True
 
     async def _later(self, item: OutboxItem, error: str) -> bool:
         tries = item.attempts + 1
         if tries >= self.backoff.tries:
             log.warning("zalo: message %s given up after %s tries: %s", item.id, tries, error[:100])
-            await asyncio.to_thread(self.store.give_up, item.id, FAILED, f"gave up: {error}")
+            await self._db(self.store.give_up, item.id, FAILED, f"gave up: {error}")
             return True
         delay = self.backoff.delay(tries)
         log.info("zalo: message %s will be retried in %.0f s: %s", item.id, delay, error[:100])
-        await asyncio.to_thread(self.store.retry_later, item.id, self.clock() + delay, error)
+        await self._db(self.store.retry_later, item.id, self.clock() + delay, error)
         return False
 
     async def _send(self, body: dict) -> tuple[int, str]:
@@ -231,7 +246,7 @@ class ZaloApi:
             pair = TokenPair(str(data["access_token"]), str(data["refresh_token"]),
                              self.clock() + int(data.get("expires_in") or ACCESS_TTL_S))
             try:
-                await asyncio.to_thread(self.store.save_tokens, pair, self.seed)
+                await self._db(self.store.save_tokens, pair, self.seed)
             except Exception:   # the old refresh token is spent: keep working from memory, loudly
                 log.exception("zalo: the new token pair could not be stored; it lasts until a restart")
             self.tokens = pair
