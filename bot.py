@@ -91,6 +91,15 @@ def build_app(settings: Settings, i18n: I18n) -> App:
     return App(content, storage, store, admin_store, broadcasts, manager, teams, engine)
 
 
+def background_jobs(app: App, settings: Settings, i18n: I18n, senders: dict) -> list:
+    """What runs beside a live bot: broadcast delivery over the channels that are up."""
+    from bot.broadcast import Broadcaster
+
+    broadcaster = Broadcaster(app.broadcasts.bstore, senders, i18n, settings.default_locale)
+    app.broadcasts.wake = broadcaster.wake
+    return [broadcaster.run()]
+
+
 def build_engine(settings: Settings, i18n: I18n) -> Engine:
     """The engine alone (channels that need nothing else)."""
     return build_app(settings, i18n).engine
@@ -118,13 +127,9 @@ def run_telegram_mode(args: argparse.Namespace, settings: Settings, i18n: I18n) 
     worker = EngineWorker(engine)
 
     def background(application):   # noqa: ANN001, ANN202 - PTB's Application
-        from bot.broadcast import Broadcaster
         from bot.channels.telegram_sender import telegram_sender
 
-        broadcaster = Broadcaster(app.broadcasts.bstore, {"telegram": telegram_sender(application.bot)}, i18n,
-                                  settings.default_locale)
-        app.broadcasts.wake = broadcaster.wake
-        return [broadcaster.run()]
+        return background_jobs(app, settings, i18n, {"telegram": telegram_sender(application.bot)})
 
     try:
         asyncio.run(run_telegram(settings, worker, i18n, args.webhook, args.host, args.port, background=background))
@@ -150,7 +155,9 @@ def run(args: argparse.Namespace, settings: Settings, i18n: I18n) -> int:
         return run_telegram_mode(args, settings, i18n)
     if args.mode == "serve":
         from bot.serve import run_serve
-        return run_serve(settings, build_app(settings, i18n), i18n, args.host, args.port)
+        built = build_app(settings, i18n)
+        return run_serve(settings, built, i18n, args.host, args.port,
+                         background=lambda senders: background_jobs(built, settings, i18n, senders))
     if args.mode is None and settings.telegram_token:
         print(i18n.t(lang, "cli.channels"))
         return 0

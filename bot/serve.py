@@ -5,7 +5,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from typing import Any, Protocol
+from typing import Any, Callable, Coroutine, Protocol
 
 import aiohttp
 from aiohttp import web
@@ -69,10 +69,15 @@ def stop_on_signals() -> asyncio.Event:
 
 
 async def serve(settings: Settings, worker: EngineWorker, i18n: I18n, host: str, port: int, *,
-                stop: asyncio.Event | None = None) -> None:
-    """Serve until SIGINT/SIGTERM (or stop is set), then stop taking requests, finish, and close."""
+                stop: asyncio.Event | None = None,
+                background: Callable[[dict[str, Any]], list[Coroutine]] | None = None) -> None:
+    """Serve until SIGINT/SIGTERM (or stop is set), then stop taking requests, finish, and close.
+
+    `background` receives the running channels' broadcast senders and gives coroutines to run beside the
+    server (broadcasts, content watching); they are cancelled when the server stops."""
     stop = stop or stop_on_signals()
     telegram = api = None
+    tasks: list[asyncio.Task] = []
     async with aiohttp.ClientSession() as session:   # the process's one HTTP client session
         try:
             hook = None
@@ -85,6 +90,14 @@ async def serve(settings: Settings, worker: EngineWorker, i18n: I18n, host: str,
             if hook is None and telegram is None:
                 log.warning("serve: no channel configured (ZALO_APP_ID + ZALO_OA_SECRET_KEY, or "
                             "TELEGRAM_BOT_TOKEN + TELEGRAM_WEBHOOK_SECRET); serving /healthz only")
+            senders: dict[str, Any] = {}
+            if api is not None:
+                from bot.channels.zalo_sender import zalo_sender
+                senders["zalo"] = zalo_sender(api)
+            if telegram is not None:
+                from bot.channels.telegram_sender import telegram_sender
+                senders["telegram"] = telegram_sender(telegram.bot)
+            tasks = [asyncio.create_task(job) for job in (background(senders) if background else [])]
             app = make_web_app(telegram=telegram, telegram_secret=settings.telegram_webhook_secret, zalo=hook)
             runner = web.AppRunner(app, access_log=None)
             await runner.setup()
@@ -96,6 +109,9 @@ async def serve(settings: Settings, worker: EngineWorker, i18n: I18n, host: str,
             finally:   # stop taking webhook posts first; events already acknowledged are finished
                 await runner.cleanup()
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             if api is not None:
                 await api.close()
             if telegram is not None:
@@ -122,11 +138,12 @@ async def _start_telegram(settings: Settings, worker: EngineWorker, i18n: I18n) 
     return application
 
 
-def run_serve(settings: Settings, app: Built, i18n: I18n, host: str, port: int) -> int:
+def run_serve(settings: Settings, app: Built, i18n: I18n, host: str, port: int,
+              background: Callable[[dict[str, Any]], list[Coroutine]] | None = None) -> int:
     """Run the server for the bot built in bot.py; returns the exit status."""
     worker = EngineWorker(app.engine)
     try:
-        asyncio.run(serve(settings, worker, i18n, host, port))
+        asyncio.run(serve(settings, worker, i18n, host, port, background=background))
     except ServeError as error:
         log.error("serve: %s", error)
         return 2
