@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dataclasses import dataclass
 
-from bot import cli_campaign, cli_reports
+from bot import cli_campaign, cli_faq, cli_reports
 from bot.admin_store import AdminStore
 from bot.areas import seed_province
 from bot.broadcast import Broadcasts
@@ -47,6 +47,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     serve.add_argument("--host", default="127.0.0.1", help="address the server listens on")
     serve.add_argument("--port", type=int, default=8080, help="port the server listens on")
     cli_campaign.add_parsers(modes)
+    cli_faq.add_parser(modes)
     cli_reports.add_report_parser(modes)
     cli_reports.add_demo_parser(modes)
     return parser.parse_args(argv)
@@ -91,13 +92,21 @@ def build_app(settings: Settings, i18n: I18n) -> App:
     return App(content, storage, store, admin_store, broadcasts, manager, teams, engine)
 
 
-def background_jobs(app: App, settings: Settings, i18n: I18n, senders: dict) -> list:
-    """What runs beside a live bot: broadcast delivery over the channels that are up."""
+def background_jobs(app: App, settings: Settings, i18n: I18n, senders: dict, worker) -> list:  # noqa: ANN001
+    """What runs beside a live bot: broadcast delivery over the channels that are up, and content watching
+    (changed files or `faq reload` are picked up within seconds, on the engine's own thread)."""
+    import asyncio
+
     from bot.broadcast import Broadcaster
+    from bot.watcher import watch_content
 
     broadcaster = Broadcaster(app.broadcasts.bstore, senders, i18n, settings.default_locale)
     app.broadcasts.wake = broadcaster.wake
-    return [broadcaster.run()]
+
+    def run_in_engine(function):   # noqa: ANN001, ANN202
+        return asyncio.get_running_loop().run_in_executor(worker.executor, function)
+
+    return [broadcaster.run(), watch_content(app.manager, app.admin_store, run_in_engine)]
 
 
 def build_engine(settings: Settings, i18n: I18n) -> Engine:
@@ -129,7 +138,7 @@ def run_telegram_mode(args: argparse.Namespace, settings: Settings, i18n: I18n) 
     def background(application):   # noqa: ANN001, ANN202 - PTB's Application
         from bot.channels.telegram_sender import telegram_sender
 
-        return background_jobs(app, settings, i18n, {"telegram": telegram_sender(application.bot)})
+        return background_jobs(app, settings, i18n, {"telegram": telegram_sender(application.bot)}, worker)
 
     try:
         asyncio.run(run_telegram(settings, worker, i18n, args.webhook, args.host, args.port, background=background))
@@ -157,10 +166,17 @@ def run(args: argparse.Namespace, settings: Settings, i18n: I18n) -> int:
         from bot.serve import run_serve
         built = build_app(settings, i18n)
         return run_serve(settings, built, i18n, args.host, args.port,
-                         background=lambda senders: background_jobs(built, settings, i18n, senders))
+                         background=lambda senders, worker: background_jobs(built, settings, i18n, senders, worker))
     if args.mode is None and settings.telegram_token:
         print(i18n.t(lang, "cli.channels"))
         return 0
+    if args.mode == "faq":   # before build_app: checking broken content must not need loadable content
+        storage = Storage.open(settings.db_path) if args.action != "check" else None
+        try:
+            return cli_faq.run(args, settings, i18n, storage)
+        finally:
+            if storage is not None:
+                storage.close()
     from bot.channels.console import ConsoleChat, ask_lines
 
     app = build_app(settings, i18n)

@@ -70,7 +70,7 @@ def stop_on_signals() -> asyncio.Event:
 
 async def serve(settings: Settings, worker: EngineWorker, i18n: I18n, host: str, port: int, *,
                 stop: asyncio.Event | None = None,
-                background: Callable[[dict[str, Any]], list[Coroutine]] | None = None) -> None:
+                background: Callable[[dict[str, Any], EngineWorker], list[Coroutine]] | None = None) -> None:
     """Serve until SIGINT/SIGTERM (or stop is set), then stop taking requests, finish, and close.
 
     `background` receives the running channels' broadcast senders and gives coroutines to run beside the
@@ -97,7 +97,7 @@ async def serve(settings: Settings, worker: EngineWorker, i18n: I18n, host: str,
             if telegram is not None:
                 from bot.channels.telegram_sender import telegram_sender
                 senders["telegram"] = telegram_sender(telegram.bot)
-            tasks = [asyncio.create_task(job) for job in (background(senders) if background else [])]
+            tasks = [asyncio.create_task(job) for job in (background(senders, worker) if background else [])]
             app = make_web_app(telegram=telegram, telegram_secret=settings.telegram_webhook_secret, zalo=hook)
             runner = web.AppRunner(app, access_log=None)
             await runner.setup()
@@ -139,7 +139,7 @@ async def _start_telegram(settings: Settings, worker: EngineWorker, i18n: I18n) 
 
 
 def run_serve(settings: Settings, app: Built, i18n: I18n, host: str, port: int,
-              background: Callable[[dict[str, Any]], list[Coroutine]] | None = None) -> int:
+              background: Callable[[dict[str, Any], EngineWorker], list[Coroutine]] | None = None) -> int:
     """Run the server for the bot built in bot.py; returns the exit status."""
     worker = EngineWorker(app.engine)
     try:

@@ -98,8 +98,8 @@ def test_missing_image(tmp_path: Path) -> None:
 def test_guide_step_too_long_for_zalo(tmp_path: Path) -> None:
     faq, intents = copy_content(tmp_path)
     (faq / "guides" / "zz_long.yaml").write_text(
-        f"guides:\n  - id: long_guide\n    title: {{vi: Dài}}\n    steps:\n      - vi: Ngắn\n      - vi: {'a' * 2100}\n",
-        encoding="utf-8")
+        "guides:\n  - id: long_guide\n    title: {vi: Dài}\n    steps:\n      - vi: Ngắn\n"
+        f"      - vi: {'a' * 2100}\n", encoding="utf-8")
     errors = errors_of(faq, intents)
     assert [(e.file, e.id) for e in errors] == [("zz_long.yaml", "long_guide")]
     assert "step 2 (vi)" in errors[0].reason and "Zalo's limit of 2000" in errors[0].reason
@@ -138,9 +138,11 @@ def test_a_paraphrase_answered_by_an_out_of_scope_group(tmp_path: Path) -> None:
 def test_an_out_of_scope_paraphrase_answered_by_an_entry(content: Content) -> None:
     group = content.rejects[0]
     moved = replace(group, paraphrases={"vi": group.paraphrases["vi"] + ("bluezone tốn pin quá trời luôn",)})
-    errors = conflicts(replace(content, rejects=(moved,) + content.rejects[1:]))
-    assert [(e.file, e.id) for e in errors] == [("out_of_scope.yaml", group.id)]
-    assert "is answered by battery" in errors[0].reason
+    errors = {(e.file, e.id): e.reason for e in conflicts(replace(content, rejects=(moved,) + content.rejects[1:]))}
+    assert f"'bluezone tốn pin quá trời luôn' of out-of-scope group {group.id} is answered by battery" in errors[
+        ("out_of_scope.yaml", group.id)]
+    # and the other way round: battery's own near-identical paraphrase now lands on the group
+    assert f"of battery is answered by out-of-scope group {group.id}" in errors[("using.yaml", "battery")]
 
 
 # --- export -------------------------------------------------------------------------------------------------------
