@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from typing import Any, Callable, Coroutine, Protocol
 
 import aiohttp
@@ -13,6 +12,7 @@ from aiohttp import web
 from bot.channels.zalo import ZaloChannel
 from bot.channels.zalo_api import Backoff, ZaloApi
 from bot.config import Settings
+from bot.lifecycle import stop_on_signals
 from bot.engine import Engine
 from bot.i18n import I18n
 from bot.storage import Storage
@@ -54,18 +54,6 @@ def build_zalo(settings: Settings, worker: EngineWorker, session: aiohttp.Client
                   timeout_s=timeout_s, poll_s=poll_s)
     channel = ZaloChannel(worker, api, store, settings.zalo_image_base_url, worker.engine.content.base_dir)
     return channel, api
-
-
-def stop_on_signals() -> asyncio.Event:
-    """An event set by SIGINT or SIGTERM."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):   # Windows: Ctrl+C arrives as KeyboardInterrupt instead
-            pass
-    return stop
 
 
 async def serve(settings: Settings, worker: EngineWorker, i18n: I18n, host: str, port: int, *,

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from datetime import timedelta
 from typing import Any, Awaitable, Callable, Coroutine
 
@@ -15,6 +14,7 @@ from telegram.ext import (AIORateLimiter, Application, BaseUpdateProcessor, Call
 
 from bot.channels.telegram import ALLOWED_UPDATES, TelegramAdapter, register_commands
 from bot.config import Settings
+from bot.lifecycle import stop_on_signals
 from bot.i18n import I18n
 from bot.web import make_web_app
 from bot.worker import EngineWorker
@@ -84,18 +84,6 @@ async def stop_telegram(app: Application) -> None:
     if app.running:
         await app.stop()
     await app.shutdown()
-
-
-def stop_on_signals() -> asyncio.Event:
-    """An event set by SIGINT or SIGTERM."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):   # Windows: Ctrl+C arrives as KeyboardInterrupt instead
-            pass
-    return stop
 
 
 async def run_telegram(settings: Settings, worker: EngineWorker, i18n: I18n, webhook_url: str | None,
