@@ -26,6 +26,16 @@ class EngineWorker:
 
     def handle_sync(self, msg: Incoming) -> list[Reply]:
         """The same, on the calling thread."""
+        refused = self._gate(msg)
+        return self.engine.handle(msg) if refused is None else refused
+
+    def notice_sync(self, msg: Incoming, key: str) -> list[Reply]:
+        """A catalog text for a message the engine does not read (a sticker, a photo), through the same gate."""
+        refused = self._gate(msg)
+        return [self.engine.notice(msg, key)] if refused is None else refused
+
+    def _gate(self, msg: Incoming) -> list[Reply] | None:
+        """None to go ahead; else what to answer instead ([] for a duplicate or an ignored flood)."""
         if msg.event_id:
             try:
                 if not self.engine.storage.first_delivery(f"{msg.channel}:{msg.event_id}"):
@@ -39,7 +49,7 @@ class EngineWorker:
             return [self.engine.notice(msg, "flood.slow_down")]
         if verdict is Admission.IGNORE:
             return []
-        return self.engine.handle(msg)
+        return None
 
     def close(self) -> None:
         """Finish queued work and stop the thread."""

@@ -12,7 +12,6 @@ from urllib.parse import quote
 
 from bot.channels.zalo_api import ZaloApi
 from bot.chunks import split_text
-from bot.gate import Admission
 from bot.messages import Button, Incoming, Location, Reply
 from bot.worker import EngineWorker
 from bot.zalo_store import ZaloStore
@@ -153,12 +152,7 @@ class ZaloChannel:
         return f"{self.image_base_url}/{quote(relative.as_posix())}"
 
     def _notice_once(self, msg: Incoming) -> list[Reply]:
-        engine = self.worker.engine
-        if msg.event_id and not engine.storage.first_delivery(f"{msg.channel}:{msg.event_id}"):
-            return []
-        if self.worker.flood.check(msg.user_key) is not Admission.OK:
-            return []
-        return [engine.notice(msg, "zalo.type_question")]
+        return self.worker.notice_sync(msg, "zalo.type_question")
 
     async def _text(self, msg: Incoming, key: str) -> str:
         return (await self._run(self.worker.engine.notice, msg, key)).text
