@@ -1,87 +1,15 @@
 """SQL for the install campaign: areas, admins, village teams, invites, households and visits."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
-from typing import Iterable, Iterator
 
+from bot.campaign_model import AREA_COLUMNS, LEVELS, Area, Invite, Member, Visit, VisitInput, name_key
+from bot.report_store import ReportQueries
 from bot.storage import Storage, now
-from bot.text import clean, fold, words
+from bot.text import clean
 
-LEVELS = ("province", "district", "commune", "village")
+__all__ = ["LEVELS", "Area", "CampaignStore", "Invite", "Member", "Visit", "VisitInput", "name_key"]
 
-
-def name_key(name: str) -> str:
-    """The look-up form of a name or household label: folded, lower-case, single-spaced, no punctuation."""
-    return " ".join(words(fold(clean(name).casefold())))
-
-
-@dataclass(frozen=True)
-class Area:
-    """A node of the area tree."""
-
-    id: int
-    parent_id: int | None
-    level: str
-    name: str
-    households: int | None = None
-
-
-@dataclass(frozen=True)
-class Member:
-    """A task-team member's place: their village and role (member or leader)."""
-
-    user_key: str
-    area_id: int
-    role: str
-
-
-@dataclass(frozen=True)
-class Invite:
-    """An invite code to a village team."""
-
-    code: str
-    area_id: int
-    role: str
-    expires_at: str
-    revoked_at: str | None
-    max_uses: int
-    uses: int
-
-    def usable(self, at: str) -> bool:
-        """Not revoked, not expired, not used up."""
-        return self.revoked_at is None and at < self.expires_at and self.uses < self.max_uses
-
-
-@dataclass(frozen=True)
-class VisitInput:
-    """What a team member recorded about one household."""
-
-    label: str
-    residents: int
-    smartphones: int
-    had_app: int
-    installed: int
-    note: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
-
-
-@dataclass(frozen=True)
-class Visit:
-    """A stored visit (one line of a household's history)."""
-
-    id: int
-    household_id: int
-    area_id: int
-    user_key: str
-    at: str
-    action: str
-    data: VisitInput
-
-
-_AREA_COLUMNS = "id, parent_id, level, name, households"
 _VISIT_COLUMNS = ("v.id, v.household_id, v.area_id, v.user_key, v.at, v.action, h.label, v.residents,"
                   " v.smartphones, v.had_app, v.installed, v.note, v.latitude, v.longitude")
 
@@ -90,7 +18,7 @@ def _visit(row: tuple) -> Visit:
     return Visit(row[0], row[1], row[2], row[3], row[4], row[5], VisitInput(*row[6:]))
 
 
-class CampaignStore:
+class CampaignStore(ReportQueries):
     """Queries over the campaign tables; every write is one short transaction."""
 
     def __init__(self, storage: Storage) -> None:
@@ -113,7 +41,7 @@ class CampaignStore:
         key = name_key(name)
         with self.lock, self.db.conn:
             self.db.execute("BEGIN IMMEDIATE")
-            row = self.db.execute(f"SELECT {_AREA_COLUMNS} FROM areas WHERE IFNULL(parent_id, 0) = ? AND key = ?",
+            row = self.db.execute(f"SELECT {AREA_COLUMNS} FROM areas WHERE IFNULL(parent_id, 0) = ? AND key = ?",
                                   [parent_id or 0, key]).fetchone()
             if row is None:
                 cursor = self.db.execute(
@@ -143,17 +71,17 @@ class CampaignStore:
 
     def area(self, area_id: int) -> Area | None:
         """One area by id."""
-        row = self._one(f"SELECT {_AREA_COLUMNS} FROM areas WHERE id = ?", [area_id])
+        row = self._one(f"SELECT {AREA_COLUMNS} FROM areas WHERE id = ?", [area_id])
         return Area(*row) if row else None
 
     def province(self) -> Area | None:
         """The root of the tree."""
-        row = self._one(f"SELECT {_AREA_COLUMNS} FROM areas WHERE parent_id IS NULL ORDER BY id LIMIT 1", [])
+        row = self._one(f"SELECT {AREA_COLUMNS} FROM areas WHERE parent_id IS NULL ORDER BY id LIMIT 1", [])
         return Area(*row) if row else None
 
     def children(self, area_id: int) -> list[Area]:
         """The areas directly under an area, by name."""
-        return [Area(*r) for r in self._all(f"SELECT {_AREA_COLUMNS} FROM areas WHERE parent_id = ? ORDER BY key",
+        return [Area(*r) for r in self._all(f"SELECT {AREA_COLUMNS} FROM areas WHERE parent_id = ? ORDER BY key",
                                             [area_id])]
 
     def find_areas(self, text: str, level: str | None = None, limit: int = 10) -> list[Area]:
@@ -162,7 +90,7 @@ class CampaignStore:
         if not key:
             return []
         # Keys hold only letters, digits and single spaces (name_key), so LIKE needs no escaping.
-        sql, params = f"SELECT {_AREA_COLUMNS} FROM areas WHERE key LIKE ?", [f"%{key}%"]
+        sql, params = f"SELECT {AREA_COLUMNS} FROM areas WHERE key LIKE ?", [f"%{key}%"]
         if level:
             sql += " AND level = ?"
             params.append(level)
@@ -339,162 +267,4 @@ class CampaignStore:
         return self._all("SELECT label, residents, smartphones, had_app, installed, last_day FROM households"
                          " WHERE area_id = ? ORDER BY last_at DESC LIMIT ? OFFSET ?", [area_id, limit, offset])
 
-    # --- report figures -------------------------------------------------------------------------------------
 
-    def all_areas(self) -> list[Area]:
-        """The whole tree (a province has a few thousand areas at most)."""
-        return [Area(*r) for r in self._all(f"SELECT {_AREA_COLUMNS} FROM areas ORDER BY level, key", [])]
-
-    def household_totals(self, group: str, where: str, params: list, day_from: str | None,
-                         day_to: str | None) -> dict[int, tuple[int, int, int, int, int]]:
-        """Per group id: (households, residents, smartphones, had_app, installed), last visit in the range."""
-        column = _GROUP_COLUMNS[group]
-        sql = (f"SELECT {column}, COUNT(*), SUM(residents), SUM(smartphones), SUM(had_app), SUM(installed)"
-               f" FROM households WHERE {_where(where)}")
-        sql, params = _day_range(sql, list(params), "last_day", day_from, day_to)
-        return {r[0]: tuple(r[1:]) for r in self._all(sql + f" GROUP BY {column}", params)}
-
-    def visit_days(self, group: str, where: str, params: list, day_from: str | None,
-                   day_to: str | None) -> dict[int, tuple[int, int]]:
-        """Per group id: (visits, distinct days with visits) in the range."""
-        column = _GROUP_COLUMNS[group]
-        sql = f"SELECT {column}, COUNT(*), COUNT(DISTINCT day) FROM visits WHERE undone = 0 AND {_where(where)}"
-        sql, params = _day_range(sql, list(params), "day", day_from, day_to)
-        return {r[0]: (r[1], r[2]) for r in self._all(sql + f" GROUP BY {column}", params)}
-
-    def daily(self, where: str, params: list, day_from: str | None, day_to: str | None) -> list[tuple]:
-        """Visits and installs per day: (day, visits, installed)."""
-        sql = f"SELECT day, COUNT(*), SUM(installed) FROM visits WHERE undone = 0 AND {_where(where)}"
-        sql, params = _day_range(sql, list(params), "day", day_from, day_to)
-        return self._all(sql + " GROUP BY day ORDER BY day", params)
-
-    def raw_visits(self, where: str, params: list, day_from: str | None, day_to: str | None,
-                   batch: int = 5000):
-        """Every visit with its household label, oldest first, streamed in batches (for exports)."""
-        sql = ("SELECT v.id, v.day, v.at, v.district_id, v.commune_id, v.area_id, h.label, v.action, v.residents,"
-               " v.smartphones, v.had_app, v.installed, v.note, v.user_key FROM visits v"
-               f" JOIN households h ON h.id = v.household_id WHERE v.undone = 0 AND {_where(where, 'v.')}")
-        sql, params = _day_range(sql, list(params), "v.day", day_from, day_to)
-        last_id = 0
-        while True:
-            rows = self._all(sql + " AND v.id > ? ORDER BY v.id LIMIT ?", params + [last_id, batch])
-            if not rows:
-                return
-            yield from rows
-            last_id = rows[-1][0]
-
-    # --- progress counts and bulk filling (reports, demo) ---------------------------------------------------
-
-    def count_visits_by(self, user_key: str, day: str | None = None) -> int:
-        """How many visits a member logged (undone ones left out), on one day or in total."""
-        sql, params = "SELECT COUNT(*) FROM visits WHERE user_key = ? AND undone = 0", [user_key]
-        if day:
-            sql += " AND day = ?"
-            params.append(day)
-        return self._one(sql, params)[0]
-
-    def household_sums(self, group: str, where: str, params: list, day_from: str | None,
-                       day_to: str | None) -> dict[int, tuple[int, int, int, int, int]]:
-        """household_totals, planned for speed: a plain table scan for the whole province (an index walk in
-        group order reads rows in random order, three times slower at 300,000 households), the scope's index
-        otherwise."""
-        column = _GROUP_COLUMNS[group]
-        source = "households NOT INDEXED" if where == "all" else "households"
-        sql = (f"SELECT {column}, COUNT(*), SUM(residents), SUM(smartphones), SUM(had_app), SUM(installed)"
-               f" FROM {source} WHERE {_where(where)}")
-        sql, params = _day_range(sql, list(params), "last_day", day_from, day_to)
-        return {r[0]: tuple(r[1:]) for r in self._all(sql + f" GROUP BY +{column}", params)}
-
-    def visit_day_counts(self, group: str, where: str, params: list, day_from: str | None,
-                         day_to: str | None) -> list[tuple[int, str, int]]:
-        """(group id, day, visits) for every group and day with visits in the range (undone ones left out):
-        one pass gives each group's visits and active days and the scope's own active days.
-
-        For the whole province the (group, day) index alone is read (no row look-ups: three times faster at
-        300,000 visits) and the few undone visits, found by a plain scan, are taken off."""
-        column = _GROUP_COLUMNS[group]
-        if where != "all":
-            sql = f"SELECT {column}, day, COUNT(*) FROM visits WHERE undone = 0 AND {_where(where)}"
-            sql, params = _day_range(sql, list(params), "day", day_from, day_to)
-            return self._all(sql + f" GROUP BY +{column}, day", params)
-        index = {"district": "visits_district_day", "commune": "visits_commune_day", "village": "visits_area_day"}
-        sql, values = _day_range(f"SELECT {column}, day, COUNT(*) FROM visits INDEXED BY {index[group]}"
-                                 " WHERE 1 = 1", [], "day", day_from, day_to)
-        undone_sql, undone_values = _day_range(f"SELECT {column}, day, COUNT(*) FROM visits NOT INDEXED"
-                                               " WHERE undone = 1", [], "day", day_from, day_to)
-        with self.lock:
-            counts = {(g, d): n for g, d, n in self.db.execute(sql + f" GROUP BY {column}, day", values)}
-            for g, d, n in self.db.execute(undone_sql + f" GROUP BY {column}, day", undone_values):
-                counts[(g, d)] -= n
-        return [(g, d, n) for (g, d), n in counts.items() if n > 0]
-
-    def bulk_insert(self, households: Iterable[tuple], visits: Iterable[tuple], batch: int = 20000) -> int:
-        """Insert a prepared campaign in batches, one transaction each (demo fills; not beside a running bot).
-
-        households: (area_id, commune_id, district_id, label, residents, smartphones, had_app, installed, note,
-        latitude, longitude, first_day, last_day, last_at, visits, last_user_key), already holding its last
-        visit's figures as save_visit keeps them. visits: (household index in that sequence, user_key, at, day,
-        action, residents, smartphones, had_app, installed, note, latitude, longitude). Returns the households."""
-        with self.lock:
-            base = self.db.execute("SELECT IFNULL(MAX(id), 0) FROM households").fetchone()[0]
-            cache = self.db.execute("PRAGMA cache_size").fetchone()[0]
-            self.db.execute("PRAGMA cache_size = -65536")   # 64 MB while filling: index pages stay in memory
-        try:
-            return self._bulk_insert(base, households, visits, batch)
-        finally:
-            with self.lock:
-                self.db.execute(f"PRAGMA cache_size = {int(cache)}")
-                # fold the fill into the database file: readers then need not walk a log of 100 MB or more
-                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-    def _bulk_insert(self, base: int, households: Iterable[tuple], visits: Iterable[tuple], batch: int) -> int:
-        areas: list[tuple] = []   # (village, commune, district) per household, for its visits
-        count = 0
-        for chunk in _chunks(households, batch):
-            rows = []
-            for row in chunk:
-                count += 1
-                areas.append(row[:3])
-                rows.append((base + count, *row[:4], name_key(row[3]), *row[4:]))
-            self._insert_many(
-                "INSERT INTO households (id, area_id, commune_id, district_id, label, key, residents, smartphones,"
-                " had_app, installed, note, latitude, longitude, first_day, last_day, last_at, visits,"
-                " last_user_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        for chunk in _chunks(visits, batch):
-            self._insert_many(
-                "INSERT INTO visits (household_id, area_id, commune_id, district_id, user_key, at, day, action,"
-                " residents, smartphones, had_app, installed, note, latitude, longitude)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(base + v[0] + 1, *areas[v[0]], *v[1:]) for v in chunk])
-        return count
-
-    def _insert_many(self, sql: str, rows: list[tuple]) -> None:
-        with self.lock, self.db.conn:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.conn.executemany(sql, rows)
-
-
-_GROUP_COLUMNS = {"district": "district_id", "commune": "commune_id", "village": "area_id"}
-_WHERE = {"all": "1 = 1", "district": "{}district_id = ?", "commune": "{}commune_id = ?", "village": "{}area_id = ?"}
-
-
-def _where(scope: str, alias: str = "") -> str:
-    """The filter for a report scope (the whole province, or one district, commune or village)."""
-    return _WHERE[scope].format(alias)
-
-
-def _day_range(sql: str, params: list, column: str, day_from: str | None, day_to: str | None) -> tuple[str, list]:
-    if day_from:
-        sql += f" AND {column} >= ?"
-        params.append(day_from)
-    if day_to:
-        sql += f" AND {column} <= ?"
-        params.append(day_to)
-    return sql, params
-
-
-
-def _chunks(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
