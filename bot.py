@@ -10,8 +10,10 @@ from pathlib import Path
 
 from dataclasses import dataclass
 
-from bot import cli_campaign, cli_faq, cli_reports
+from bot import cli_agencies, cli_campaign, cli_faq, cli_reports
 from bot.admin_store import AdminStore
+from bot.agencies import Agencies
+from bot.agency_store import AgencyStore
 from bot.areas import seed_province
 from bot.broadcast import Broadcasts
 from bot.broadcast_store import BroadcastStore
@@ -47,6 +49,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     serve.add_argument("--host", default="127.0.0.1", help="address the server listens on")
     serve.add_argument("--port", type=int, default=8080, help="port the server listens on")
     cli_campaign.add_parsers(modes)
+    cli_agencies.add_parsers(modes)
     cli_faq.add_parser(modes)
     cli_reports.add_report_parser(modes)
     cli_reports.add_demo_parser(modes)
@@ -65,6 +68,8 @@ class App:
     manager: ContentManager
     teams: Teams
     engine: Engine
+    agency_store: AgencyStore
+    agencies: Agencies
 
 
 def build_app(settings: Settings, i18n: I18n) -> App:
@@ -83,21 +88,27 @@ def build_app(settings: Settings, i18n: I18n) -> App:
     learning = Learning(manager, admin_store, store, i18n, vietnam_now, suggest=lambda text: [])
     broadcasts = Broadcasts(BroadcastStore(storage), admin_store, store, i18n)
     reports = Reports(store, ReportService(store), i18n, vietnam_now, settings.export_dir)
-    features = (teams, Visits(store, i18n, vietnam_now), reports, faq_admin, learning, broadcasts)
+    agency_store = AgencyStore(storage)
+    agencies = Agencies(agency_store, store, i18n, vietnam_now, settings.invite_days, settings.telegram_username,
+                        team_join=teams.cmd_join)   # after teams: it answers /thamgia for unit codes (DV…)
+    features = (teams, Visits(store, i18n, vietnam_now), reports, faq_admin, learning, broadcasts, agencies)
     engine = Engine(content, i18n, storage, Thresholds(settings.answer_threshold, settings.suggest_threshold),
                     features)
     manager.subscribe(engine.load)
     faq_admin.language_of = engine.language_of
     learning.suggest = engine.suggest_entries
-    return App(content, storage, store, admin_store, broadcasts, manager, teams, engine)
+    return App(content, storage, store, admin_store, broadcasts, manager, teams, engine, agency_store, agencies)
 
 
 def background_jobs(app: App, settings: Settings, i18n: I18n, senders: dict, worker) -> list:  # noqa: ANN001
-    """What runs beside a live bot: broadcast delivery over the channels that are up, and content watching
-    (changed files or `faq reload` are picked up within seconds, on the engine's own thread)."""
+    """What runs beside a live bot: broadcast delivery over the channels that are up, content watching
+    (changed files or `faq reload` are picked up within seconds, on the engine's own thread), and the weekly
+    reminders to agencies that have not reported."""
     import asyncio
 
     from bot.broadcast import Broadcaster
+    from bot.clock import vietnam_now
+    from bot.reminders import remind_late_units
     from bot.watcher import watch_content
 
     broadcaster = Broadcaster(app.broadcasts.bstore, senders, i18n, settings.default_locale)
@@ -106,7 +117,8 @@ def background_jobs(app: App, settings: Settings, i18n: I18n, senders: dict, wor
     def run_in_engine(function):   # noqa: ANN001, ANN202
         return asyncio.get_running_loop().run_in_executor(worker.executor, function)
 
-    return [broadcaster.run(), watch_content(app.manager, app.admin_store, run_in_engine)]
+    reminders = remind_late_units(app.agency_store, senders, i18n, vietnam_now, settings.reminder_weekday)
+    return [broadcaster.run(), watch_content(app.manager, app.admin_store, run_in_engine), reminders]
 
 
 def build_engine(settings: Settings, i18n: I18n) -> Engine:
@@ -183,6 +195,8 @@ def run(args: argparse.Namespace, settings: Settings, i18n: I18n) -> int:
     engine = app.engine
     if args.mode in ("areas", "admin", "team"):
         return cli_campaign.run(args, app.store, i18n, app.teams, lang)
+    if args.mode == "units":
+        return cli_agencies.run(args, app.agency_store, app.store, i18n, app.agencies, lang)
     if args.mode == "report":
         return cli_reports.run_report(args, app.store, ReportService(app.store), i18n)
     if args.mode == "demo":

@@ -127,3 +127,11 @@ class AdminStore:
             return self.db.execute("SELECT channel, outcome, COUNT(*) FROM messages WHERE at >= ?"
                                    " AND outcome IN ('answered', 'suggested', 'unanswered', 'out_of_scope', 'intent')"
                                    " GROUP BY channel, outcome ORDER BY channel", [since]).fetchall()
+
+    def most_asked(self, since: str, limit: int = 20) -> list[tuple[str, int]]:
+        """FAQ entries citizens got since an ISO time, most first: (entry id, times), typed or picked."""
+        with self.lock:
+            return self.db.execute("SELECT matched_id, COUNT(*) FROM messages WHERE at >= ?"
+                                   " AND matched_id IS NOT NULL AND outcome IN ('answered', 'button')"
+                                   " GROUP BY matched_id ORDER BY COUNT(*) DESC, matched_id LIMIT ?",
+                                   [since, limit]).fetchall()

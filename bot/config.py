@@ -35,6 +35,8 @@ SPECS: dict[str, Spec] = {
     "admins": Spec("BOT_ADMINS", "", "Province-wide admins, comma-separated CHANNEL:ID (e.g. telegram:123,zalo:456)."),
     "areas_file": Spec("BOT_AREAS_FILE", "areas/quang_ngai.yaml", "The province and its districts (loaded at start)."),
     "invite_days": Spec("BOT_INVITE_DAYS", "14", "Days an invite code to a village team stays valid."),
+    "reminder_weekday": Spec("BOT_REMINDER_WEEKDAY", "0", "Day of the weekly reminder to units that have not"
+                             " reported this week: 0 = Monday … 6 = Sunday (from 08:00 Vietnam time)."),
     "export_dir": Spec("BOT_EXPORT_DIR", "data/exports", "Folder for Excel and CSV reports sent in the chat."),
     "telegram_token": Spec("TELEGRAM_BOT_TOKEN", "", "Telegram bot token from @BotFather.", secret=True),
     "telegram_base_url": Spec("TELEGRAM_BASE_URL", "https://api.telegram.org/bot",
@@ -60,6 +62,10 @@ SPECS: dict[str, Spec] = {
                            "Zalo OAuth base URL for token refresh (a proxy, or a test fake)."),
     "zalo_image_base_url": Spec("ZALO_IMAGE_BASE_URL", "",
                                 "Public https:// copy of the content pack folder, for Zalo guide images (optional)."),
+    "public_url": Spec("BOT_PUBLIC_URL", "http://127.0.0.1:8080",
+                       "Base URL admins' browsers reach `serve` at, for dashboard sign-in links; https:// makes cookies Secure."),
+    "target_rate": Spec("BOT_TARGET_RATE", "0.6", "Campaign target: share (0..1) of residents with the app."),
+    "session_hours": Spec("BOT_SESSION_HOURS", "8", "Hours a dashboard sign-in lasts before a new link is needed."),
 }
 
 
@@ -78,6 +84,7 @@ class Settings:
     admins: tuple[str, ...]
     areas_file: Path
     invite_days: int
+    reminder_weekday: int
     export_dir: Path
     telegram_token: str
     telegram_base_url: str
@@ -91,6 +98,9 @@ class Settings:
     zalo_api_url: str
     zalo_oauth_url: str
     zalo_image_base_url: str
+    public_url: str
+    target_rate: float
+    session_hours: int
 
     def __repr__(self) -> str:  # secrets never reach a log line through repr
         shown = {f.name: ("***" if SPECS[f.name].secret and getattr(self, f.name) else getattr(self, f.name))
@@ -127,6 +137,13 @@ def _admins(value: str) -> tuple[str, ...]:
     return keys
 
 
+def _weekday(value: str) -> int:
+    day = int(value)
+    if not 0 <= day <= 6:
+        raise ValueError("must be 0 (Monday) to 6 (Sunday)")
+    return day
+
+
 def _days(value: str) -> int:
     days = int(value)
     if not 1 <= days <= 365:
@@ -141,6 +158,20 @@ def _base_url(value: str) -> str:
     return value
 
 
+def _hours(value: str) -> int:
+    hours = int(value)
+    if not 1 <= hours <= 168:
+        raise ValueError("must be between 1 and 168")
+    return hours
+
+
+def _public_url(value: str) -> str:
+    value = _base_url(value)
+    if not value:
+        raise ValueError("must be set (e.g. https://bot.example.org)")
+    return value
+
+
 def _db(value: str) -> str:
     return value if value == ":memory:" else str(_path(value))
 
@@ -150,6 +181,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "admins": _admins,
     "areas_file": _path,
     "invite_days": _days,
+    "reminder_weekday": _weekday,
     "export_dir": _path,
     "content_dir": _path,
     "intents_dir": _path,
@@ -160,6 +192,9 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "zalo_api_url": _base_url,
     "zalo_oauth_url": _base_url,
     "zalo_image_base_url": _base_url,
+    "public_url": _public_url,
+    "target_rate": _fraction,
+    "session_hours": _hours,
     "log_level": lambda v: _choice("DEBUG", "INFO", "WARNING", "ERROR")(v.upper()),
 }
 

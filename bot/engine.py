@@ -138,6 +138,11 @@ class Engine:
     def _command(self, msg: Incoming, user: UserState, lang: str, text: str) -> Outcome:
         name, _, arg = text[1:].partition(" ")
         name = name.split("@", 1)[0].lower()   # "/start@SomeBot" in group chats
+        if name == "huy":   # any form or typed input, whichever feature owns it
+            was_busy = user.state != State.IDLE
+            user.reset()
+            return Outcome([self.replies.text(lang, "cancel.done" if was_busy else "cancel.nothing")],
+                           self._turn(msg, user, None, lang, name, "command", 1.0, "command"))
         handler = self.commands.get(name)
         if handler is None:
             feature_handler = self.feature_commands.get(name)

@@ -13,6 +13,7 @@ class State(StrEnum):
     VISIT_FORM = "visit_form"       # a task-team member is filling in a household visit
     ADMIN_INPUT = "admin_input"     # an admin is typing a new answer or paraphrase
     BROADCAST_INPUT = "broadcast"   # an admin is writing a broadcast
+    AGENCY_FORM = "agency_form"     # a unit's focal person is filling in an agency report
 
 
 @dataclass

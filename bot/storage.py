@@ -135,6 +135,56 @@ def m010_zalo(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m020_agencies(db: sqlite_utils.Database) -> None:
+    """Agency reports: reporting units in a tree, their focal persons and invites, reports, weekly reminders."""
+    schema = """
+    CREATE TABLE units (
+        id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES units(id), name TEXT NOT NULL, key TEXT NOT NULL,
+        kind TEXT NOT NULL, area_id INTEGER REFERENCES areas(id), created_at TEXT NOT NULL);
+    CREATE UNIQUE INDEX units_parent_key ON units(IFNULL(parent_id, 0), key);
+    CREATE INDEX units_key ON units(key);
+    CREATE INDEX units_area ON units(area_id);
+    CREATE TABLE unit_focal (
+        user_key TEXT PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units(id), invite_code TEXT,
+        joined_at TEXT NOT NULL);
+    CREATE INDEX unit_focal_unit ON unit_focal(unit_id);
+    CREATE TABLE unit_invites (
+        code TEXT PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units(id), created_by TEXT,
+        created_at TEXT NOT NULL, expires_at TEXT NOT NULL, revoked_at TEXT, max_uses INTEGER NOT NULL,
+        uses INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE unit_reports (
+        id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units(id), as_of TEXT NOT NULL,
+        staff INTEGER NOT NULL, staff_smartphones INTEGER NOT NULL, staff_installed INTEGER NOT NULL,
+        family_installed INTEGER, user_key TEXT NOT NULL, at TEXT NOT NULL, superseded INTEGER NOT NULL DEFAULT 0);
+    CREATE INDEX unit_reports_unit ON unit_reports(unit_id, superseded, as_of);
+    CREATE TABLE reminder_weeks (week TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT);
+    CREATE TABLE unit_reminders (
+        week TEXT NOT NULL, user_key TEXT NOT NULL, unit_id INTEGER NOT NULL, at TEXT NOT NULL,
+        status TEXT NOT NULL, PRIMARY KEY (week, user_key))
+    """
+    for statement in schema.split(";"):
+        db.execute(statement)
+
+
+@migrations()
+def m030_dashboard(db: sqlite_utils.Database) -> None:
+    """The web dashboard: one-time sign-in links and sessions, both stored as hashes of their secrets only."""
+    schema = """
+    CREATE TABLE dashboard_links (
+        token_hash TEXT PRIMARY KEY, user_key TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL,
+        used_at TEXT);
+    CREATE INDEX dashboard_links_expires ON dashboard_links(expires_at);
+    CREATE TABLE dashboard_sessions (
+        id_hash TEXT PRIMARY KEY, user_key TEXT NOT NULL, csrf TEXT NOT NULL, lang TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL, expires_at TEXT NOT NULL, last_seen TEXT NOT NULL);
+    CREATE INDEX dashboard_sessions_user ON dashboard_sessions(user_key);
+    CREATE INDEX dashboard_sessions_expires ON dashboard_sessions(expires_at)
+    """
+    for statement in schema.split(";"):
+        db.execute(statement)
+
+
 @dataclass(frozen=True)
 class Turn:
     """What one message did, for the log: question, answer id, confidence, outcome, time taken."""

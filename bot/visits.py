@@ -36,7 +36,7 @@ class Visits(Feature):
     def commands(self) -> dict[str, Handler]:
         """Team commands."""
         return {"ghi": self.cmd_log, "g": self.cmd_log, "homnay": self.cmd_today, "sua": self.cmd_edit_last,
-                "hoantac": self.cmd_undo, "huy": self.cmd_cancel}
+                "hoantac": self.cmd_undo}
 
     # --- entry points ---------------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable, Protocol
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -130,11 +130,20 @@ async def _finish_zalo_tasks(app: web.Application) -> None:
         await asyncio.wait(set(app[ZALO_TASKS]), timeout=10)
 
 
+class RouteProvider(Protocol):
+    """Something that mounts its own routes (the admin dashboard under /admin)."""
+
+    def add_routes(self, app: web.Application) -> None: ...
+
+
 def make_web_app(*, telegram: Application | None = None, telegram_secret: str = "",
-                 zalo: ZaloHook | None = None) -> web.Application:
-    """The web application: /healthz always, POST /telegram/webhook and POST /zalo/webhook when configured."""
+                 zalo: ZaloHook | None = None, dashboard: RouteProvider | None = None) -> web.Application:
+    """The web application: /healthz always, POST /telegram/webhook and POST /zalo/webhook when configured,
+    the admin dashboard under /admin when given."""
     app = web.Application()
     app.router.add_get("/healthz", healthz)
+    if dashboard is not None:
+        dashboard.add_routes(app)
     if telegram is not None:
         if not telegram_secret:
             raise ValueError("a Telegram webhook needs a secret")
