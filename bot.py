@@ -6,11 +6,10 @@ import argparse
 import logging
 import sqlite3
 import sys
-from pathlib import Path
 
 from dataclasses import dataclass
 
-from bot import cli_agencies, cli_campaign, cli_faq, cli_reports
+from bot import cli_agencies, cli_campaign, cli_faq, cli_reports, dashboard_auth
 from bot.admin_store import AdminStore
 from bot.agencies import Agencies
 from bot.agency_store import AgencyStore
@@ -22,6 +21,8 @@ from bot.clock import vietnam_now
 from bot.config import ConfigError, Settings, load_settings
 from bot.content import Content, ContentInvalid
 from bot.content_manager import ContentManager
+from bot.dashboard_auth import DashboardCommand
+from bot.dashboard_pages import Dashboard, build_dashboard
 from bot.engine import Engine, Thresholds
 from bot.faq_admin import FaqAdmin
 from bot.i18n import CatalogError, I18n
@@ -50,6 +51,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     serve.add_argument("--port", type=int, default=8080, help="port the server listens on")
     cli_campaign.add_parsers(modes)
     cli_agencies.add_parsers(modes)
+    dashboard_auth.add_link_parser(modes)
     cli_faq.add_parser(modes)
     cli_reports.add_report_parser(modes)
     cli_reports.add_demo_parser(modes)
@@ -70,6 +72,7 @@ class App:
     engine: Engine
     agency_store: AgencyStore
     agencies: Agencies
+    dashboard: Dashboard
 
 
 def build_app(settings: Settings, i18n: I18n) -> App:
@@ -91,13 +94,16 @@ def build_app(settings: Settings, i18n: I18n) -> App:
     agency_store = AgencyStore(storage)
     agencies = Agencies(agency_store, store, i18n, vietnam_now, settings.invite_days, settings.telegram_username,
                         team_join=teams.cmd_join)   # after teams: it answers /thamgia for unit codes (DV…)
-    features = (teams, Visits(store, i18n, vietnam_now), reports, faq_admin, learning, broadcasts, agencies)
+    dashboard = build_dashboard(storage, store, admin_store, i18n, settings, content=manager, agencies=agency_store)
+    features = (teams, Visits(store, i18n, vietnam_now), reports, faq_admin, learning, broadcasts, agencies,
+                DashboardCommand(dashboard.auth, i18n, settings.public_url))
     engine = Engine(content, i18n, storage, Thresholds(settings.answer_threshold, settings.suggest_threshold),
                     features)
     manager.subscribe(engine.load)
     faq_admin.language_of = engine.language_of
     learning.suggest = engine.suggest_entries
-    return App(content, storage, store, admin_store, broadcasts, manager, teams, engine, agency_store, agencies)
+    return App(content, storage, store, admin_store, broadcasts, manager, teams, engine, agency_store, agencies,
+               dashboard)
 
 
 def background_jobs(app: App, settings: Settings, i18n: I18n, senders: dict, worker) -> list:  # noqa: ANN001
@@ -195,6 +201,8 @@ def run(args: argparse.Namespace, settings: Settings, i18n: I18n) -> int:
     engine = app.engine
     if args.mode in ("areas", "admin", "team"):
         return cli_campaign.run(args, app.store, i18n, app.teams, lang)
+    if args.mode == "dashboard-link":
+        return dashboard_auth.run_link(args, app.dashboard.auth, settings.public_url)
     if args.mode == "units":
         return cli_agencies.run(args, app.agency_store, app.store, i18n, app.agencies, lang)
     if args.mode == "report":

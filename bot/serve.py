@@ -16,7 +16,7 @@ from bot.lifecycle import stop_on_signals
 from bot.engine import Engine
 from bot.i18n import I18n
 from bot.storage import Storage
-from bot.web import ZaloHook, make_web_app
+from bot.web import RouteProvider, ZaloHook, make_web_app
 from bot.worker import EngineWorker
 from bot.zalo_store import ZaloStore
 
@@ -58,7 +58,8 @@ def build_zalo(settings: Settings, worker: EngineWorker, session: aiohttp.Client
 
 async def serve(settings: Settings, worker: EngineWorker, i18n: I18n, host: str, port: int, *,
                 stop: asyncio.Event | None = None,
-                background: Callable[[dict[str, Any], EngineWorker], list[Coroutine]] | None = None) -> None:
+                background: Callable[[dict[str, Any], EngineWorker], list[Coroutine]] | None = None,
+                dashboard: RouteProvider | None = None) -> None:
     """Serve until SIGINT/SIGTERM (or stop is set), then stop taking requests, finish, and close.
 
     `background` receives the running channels' broadcast senders and gives coroutines to run beside the
@@ -86,7 +87,8 @@ async def serve(settings: Settings, worker: EngineWorker, i18n: I18n, host: str,
                 from bot.channels.telegram_sender import telegram_sender
                 senders["telegram"] = telegram_sender(telegram.bot)
             tasks = [asyncio.create_task(job) for job in (background(senders, worker) if background else [])]
-            app = make_web_app(telegram=telegram, telegram_secret=settings.telegram_webhook_secret, zalo=hook)
+            app = make_web_app(telegram=telegram, telegram_secret=settings.telegram_webhook_secret, zalo=hook,
+                               dashboard=dashboard)
             runner = web.AppRunner(app, access_log=None)
             await runner.setup()
             try:
@@ -131,7 +133,8 @@ def run_serve(settings: Settings, app: Built, i18n: I18n, host: str, port: int,
     """Run the server for the bot built in bot.py; returns the exit status."""
     worker = EngineWorker(app.engine)
     try:
-        asyncio.run(serve(settings, worker, i18n, host, port, background=background))
+        asyncio.run(serve(settings, worker, i18n, host, port, background=background,
+                          dashboard=getattr(app, "dashboard", None)))
     except ServeError as error:
         log.error("serve: %s", error)
         return 2
