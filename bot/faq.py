@@ -19,6 +19,7 @@ FUZZY_MIN_LEN = 4
 FUZZY_MIN_SCORE = 80.0
 # A question naming another app or device, and not ours, is probably about that one.
 FOREIGN_PENALTY = 0.4
+OWN_APP_REJECT = 0.8   # out-of-scope groups weigh less when the question names our app
 # How much of the final confidence comes from the whole-string similarity of rapidfuzz.
 STRING_SHARE = 0.2
 RESCORE_TOP = 12
@@ -226,6 +227,9 @@ class FaqIndex:
     def _verdict(self, norm: Normalised, best: dict[int, float], evidence: float) -> Match:
         """Rank labels, reward a clear lead, discount questions about other apps and devices."""
         ranked = sorted(((s, self.labels[i]) for i, s in best.items()), key=lambda x: -x[0])
+        if norm.names_app and OWN_APP_REJECT < 1.0:   # a question naming our app is rarely about another one
+            ranked = sorted(((s * OWN_APP_REJECT if label.kind == REJECT else s, label) for s, label in ranked),
+                            key=lambda x: -x[0])
         if MARGIN_SHARE:
             lead = ranked[0][0] - (ranked[1][0] if len(ranked) > 1 else 0.0)
             ranked[0] = (ranked[0][0] + MARGIN_SHARE * lead, ranked[0][1])
