@@ -109,6 +109,7 @@ class FaqIndex:
         for doc_index, (_, _, feats) in enumerate(self.docs):
             for f in feats:
                 self.postings[f].append(doc_index)
+        self.seed_postings_max = max(50, len(self.docs) // 10)
         self.doc_weight = [sum(self.weight[f] for f in feats) for _, _, feats in self.docs]
         # Typo look-ups search words with the same first letter only: most typos keep it, and it is 20x faster.
         self.vocabulary: dict[str, list[str]] = defaultdict(list)
@@ -169,11 +170,15 @@ class FaqIndex:
                  ) -> dict[int, float]:
         """Weighted overlap per paraphrase: the rarest words find candidates, the others only add to them."""
         ordered = sorted(query, key=lambda q: -q[2])
-        seeds, rest = ordered[:SEED_FEATURES], ordered[SEED_FEATURES:]
+        # A word in a large share of all paraphrases finds no useful candidates: it only adds to them.
+        usable = [q for q in ordered if len(self.postings[q[0]]) <= self.seed_postings_max] or ordered
+        seeds = usable[:SEED_FEATURES]
+        rest = [q for q in ordered if q not in seeds]
         overlap: dict[int, float] = defaultdict(float)
         for f, factor, w in seeds:
+            gain = w * factor
             for doc_index in self.postings[f]:
-                overlap[doc_index] += w * factor
+                overlap[doc_index] += gain
         for doc_index in exclude:
             overlap.pop(doc_index, None)
         if len(overlap) > MAX_CANDIDATES:   # bounded work however large the FAQ grows
@@ -189,8 +194,9 @@ class FaqIndex:
     def _best_per_label(self, text: str, overlap: dict[int, float], q_weight: float) -> dict[int, float]:
         """Each label's best paraphrase score; the top few refined by whole-string similarity."""
         doc_weight, docs = self.doc_weight, self.docs
-        scored = [(min(s / (QUERY_SHARE * q_weight + (1 - QUERY_SHARE) * doc_weight[d]), 1.0), d)
-                  for d, s in overlap.items()]
+        q_part, d_share = QUERY_SHARE * q_weight, 1 - QUERY_SHARE
+        scored = [(s / (q_part + d_share * doc_weight[d]), d) for d, s in overlap.items()]
+        scored = [(score if score < 1.0 else 1.0, d) for score, d in scored]
         best: dict[int, float] = {}
         for score, d in scored:
             label_index = docs[d][0]
