@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from bot.storage import Storage, now
+from bot.storage import Queries, now
 
 KINDS = ("answer", "title", "paraphrase", "new_entry", "hide", "show")
 
@@ -32,12 +32,8 @@ def _revision(row: tuple) -> Revision:
 _REVISION = "id, entry_id, kind, lang, value, previous, user_key, at, reverted_at"
 
 
-class AdminStore:
+class AdminStore(Queries):
     """Revisions, audit, signals and the unanswered list; each write is one transaction."""
-
-    def __init__(self, storage: Storage) -> None:
-        self.db = storage.db
-        self.lock = storage.lock
 
     def add_revision(self, entry_id: str, kind: str, lang: str | None, value: object, previous: object,
                      user_key: str) -> Revision:

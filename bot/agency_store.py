@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.campaign_store import name_key
-from bot.storage import Storage, now
+from bot.storage import Queries, now
 from bot.text import clean
 
 KINDS = ("so_ban_nganh", "ubnd_huyen", "truong_hoc", "benh_vien", "doanh_nghiep", "khac")
@@ -84,20 +84,8 @@ _LATEST = ("SELECT r.unit_id, u.name, p.name, u.kind, r.as_of, r.staff, r.staff_
            " LIMIT 1)")
 
 
-class AgencyStore:
+class AgencyStore(Queries):
     """Queries over the agency tables; every write is one short transaction."""
-
-    def __init__(self, storage: Storage) -> None:
-        self.db = storage.db
-        self.lock = storage.lock
-
-    def _one(self, sql: str, params: list) -> tuple | None:
-        with self.lock:
-            return self.db.execute(sql, params).fetchone()
-
-    def _all(self, sql: str, params: list) -> list[tuple]:
-        with self.lock:
-            return self.db.execute(sql, params).fetchall()
 
     # --- units ----------------------------------------------------------------------------------------------
 

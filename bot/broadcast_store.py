@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.storage import Storage, now
+from bot.storage import Queries, now
 
 # A recipient's life: pending -> claimed (about to be sent) -> sent | failed | blocked.
 # A row still 'claimed' after a restart may or may not have been sent: it becomes 'unknown', never resent.
@@ -21,12 +21,8 @@ class Broadcast:
     status: str           # queued | sending | done | cancelled
 
 
-class BroadcastStore:
+class BroadcastStore(Queries):
     """Broadcast rows; each write is one transaction."""
-
-    def __init__(self, storage: Storage) -> None:
-        self.db = storage.db
-        self.lock = storage.lock
 
     def audience(self, district_id: int | None) -> list[str]:
         """Who would receive it: everyone who talked to the bot and did not opt out or block it; with a

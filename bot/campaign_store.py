@@ -5,7 +5,7 @@ from datetime import datetime
 
 from bot.campaign_model import AREA_COLUMNS, LEVELS, Area, Invite, Member, Visit, VisitInput, name_key
 from bot.report_store import ReportQueries
-from bot.storage import Storage, now
+from bot.storage import Queries, now
 from bot.text import clean
 
 __all__ = ["LEVELS", "Area", "CampaignStore", "Invite", "Member", "Visit", "VisitInput", "name_key"]
@@ -18,21 +18,8 @@ def _visit(row: tuple) -> Visit:
     return Visit(row[0], row[1], row[2], row[3], row[4], row[5], VisitInput(*row[6:]))
 
 
-class CampaignStore(ReportQueries):
+class CampaignStore(ReportQueries, Queries):
     """Queries over the campaign tables; every write is one short transaction."""
-
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
-        self.db = storage.db
-        self.lock = storage.lock
-
-    def _one(self, sql: str, params: list) -> tuple | None:
-        with self.lock:
-            return self.db.execute(sql, params).fetchone()
-
-    def _all(self, sql: str, params: list) -> list[tuple]:
-        with self.lock:
-            return self.db.execute(sql, params).fetchall()
 
     # --- areas ----------------------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.storage import Storage
+from bot.storage import Queries
 
 
 @dataclass(frozen=True)
@@ -22,12 +22,8 @@ class Session:
 _SESSION = "id_hash, user_key, csrf, lang, created_at, expires_at, last_seen"
 
 
-class DashboardStore:
+class DashboardStore(Queries):
     """Links and sessions; every time is ISO text in UTC, given by the caller (tests move the clock)."""
-
-    def __init__(self, storage: Storage) -> None:
-        self.db = storage.db
-        self.lock = storage.lock
 
     # --- one-time links -------------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+import datetime as dt
 from pathlib import Path
 
 from babel import Locale
@@ -88,9 +88,9 @@ class I18n:
         return format_percent(value, format="#,##0." + "0" * digits + "%" if digits else "#,##0%",
                               locale=BABEL_LOCALES[self.lang(lang)])
 
-    def date(self, lang: str, value: date | datetime) -> str:
+    def date(self, lang: str, value: dt.date | dt.datetime) -> str:
         """A date (or date and time) in the user's locale, short form."""
         loc = Locale.parse(BABEL_LOCALES[self.lang(lang)])
-        if isinstance(value, datetime):
+        if isinstance(value, dt.datetime):
             return format_datetime(value, format="short", locale=loc)
         return format_date(value, format="short", locale=loc)

@@ -220,6 +220,23 @@ def connect(path: str) -> sqlite_utils.Database:
     return db
 
 
+class Queries:
+    """Base of every storage module's class: the bot's one connection and lock, and two read helpers."""
+
+    def __init__(self, storage: "Storage") -> None:
+        self.storage = storage
+        self.db = storage.db
+        self.lock = storage.lock
+
+    def _one(self, sql: str, params: list) -> tuple | None:
+        with self.lock:
+            return self.db.execute(sql, params).fetchone()
+
+    def _all(self, sql: str, params: list) -> list[tuple]:
+        with self.lock:
+            return self.db.execute(sql, params).fetchall()
+
+
 class Storage:
     """The bot's tables; one connection, one writer at a time."""
 
