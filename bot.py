@@ -7,31 +7,12 @@ import logging
 import sqlite3
 import sys
 
-from dataclasses import dataclass
-
-from bot import cli_agencies, cli_campaign, cli_faq, cli_reports, dashboard_auth
-from bot.admin_store import AdminStore
-from bot.agencies import Agencies
-from bot.agency_store import AgencyStore
-from bot.areas import seed_province
-from bot.broadcast import Broadcasts
-from bot.broadcast_store import BroadcastStore
-from bot.campaign_store import CampaignStore
-from bot.clock import vietnam_now
+from bot import cli_agencies, cli_campaign, cli_faq, cli_reports
+from bot.app import background_jobs, build_app
 from bot.config import ConfigError, Settings, load_settings
-from bot.content import Content, ContentInvalid
-from bot.content_manager import ContentManager
-from bot.dashboard_auth import DashboardCommand
-from bot.dashboard_pages import Dashboard, build_dashboard
-from bot.engine import Engine, Thresholds
-from bot.faq_admin import FaqAdmin
+from bot.content import ContentInvalid
 from bot.i18n import CatalogError, I18n
-from bot.learning import Learning
-from bot.report_service import ReportService
-from bot.reports import Reports
 from bot.storage import Storage
-from bot.teams import Teams
-from bot.visits import Visits
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -51,85 +32,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     serve.add_argument("--port", type=int, default=8080, help="port the server listens on")
     cli_campaign.add_parsers(modes)
     cli_agencies.add_parsers(modes)
-    dashboard_auth.add_link_parser(modes)
+    link = modes.add_parser("dashboard-link", help="print a one-time sign-in link to the web dashboard")
+    link.add_argument("user", metavar="CHANNEL:ID", help="the admin's key, e.g. telegram:123")
     cli_faq.add_parser(modes)
     cli_reports.add_report_parser(modes)
     cli_reports.add_demo_parser(modes)
     return parser.parse_args(argv)
-
-
-@dataclass
-class App:
-    """Everything one run of the bot is made of, built once here and passed down."""
-
-    content: Content
-    storage: Storage
-    store: CampaignStore
-    admin_store: AdminStore
-    broadcasts: Broadcasts
-    manager: ContentManager
-    teams: Teams
-    engine: Engine
-    agency_store: AgencyStore
-    agencies: Agencies
-    dashboard: Dashboard
-
-
-def build_app(settings: Settings, i18n: I18n) -> App:
-    """Content, storage, the campaign's features and the engine, wired together."""
-    storage = Storage.open(settings.db_path)
-    admin_store = AdminStore(storage)
-    manager = ContentManager(settings.content_dir, settings.intents_dir, admin_store)
-    content = manager.current
-    i18n.defaults["app"] = content.pack.app_name
-    store = CampaignStore(storage)
-    seed_province(store, settings.areas_file)
-    for user_key in settings.admins:
-        store.add_admin(user_key, None, "config")
-    teams = Teams(store, i18n, vietnam_now, settings.invite_days, settings.telegram_username)
-    faq_admin = FaqAdmin(manager, admin_store, store, i18n)
-    learning = Learning(manager, admin_store, store, i18n, vietnam_now, suggest=lambda text: [])
-    broadcasts = Broadcasts(BroadcastStore(storage), admin_store, store, i18n)
-    reports = Reports(store, ReportService(store), i18n, vietnam_now, settings.export_dir)
-    agency_store = AgencyStore(storage)
-    agencies = Agencies(agency_store, store, i18n, vietnam_now, settings.invite_days, settings.telegram_username,
-                        team_join=teams.cmd_join)   # after teams: it answers /thamgia for unit codes (DV…)
-    dashboard = build_dashboard(storage, store, admin_store, i18n, settings, content=manager, agencies=agency_store)
-    features = (teams, Visits(store, i18n, vietnam_now), reports, faq_admin, learning, broadcasts, agencies,
-                DashboardCommand(dashboard.auth, i18n, settings.public_url))
-    engine = Engine(content, i18n, storage, Thresholds(settings.answer_threshold, settings.suggest_threshold),
-                    features)
-    manager.subscribe(engine.load)
-    faq_admin.language_of = engine.language_of
-    learning.suggest = engine.suggest_entries
-    return App(content, storage, store, admin_store, broadcasts, manager, teams, engine, agency_store, agencies,
-               dashboard)
-
-
-def background_jobs(app: App, settings: Settings, i18n: I18n, senders: dict, worker) -> list:  # noqa: ANN001
-    """What runs beside a live bot: broadcast delivery over the channels that are up, content watching
-    (changed files or `faq reload` are picked up within seconds, on the engine's own thread), and the weekly
-    reminders to agencies that have not reported."""
-    import asyncio
-
-    from bot.broadcast import Broadcaster
-    from bot.clock import vietnam_now
-    from bot.reminders import remind_late_units
-    from bot.watcher import watch_content
-
-    broadcaster = Broadcaster(app.broadcasts.bstore, senders, i18n, settings.default_locale)
-    app.broadcasts.wake = broadcaster.wake
-
-    def run_in_engine(function):   # noqa: ANN001, ANN202
-        return asyncio.get_running_loop().run_in_executor(worker.executor, function)
-
-    reminders = remind_late_units(app.agency_store, senders, i18n, vietnam_now, settings.reminder_weekday)
-    return [broadcaster.run(), watch_content(app.manager, app.admin_store, run_in_engine), reminders]
-
-
-def build_engine(settings: Settings, i18n: I18n) -> Engine:
-    """The engine alone (channels that need nothing else)."""
-    return build_app(settings, i18n).engine
 
 
 def run_telegram_mode(args: argparse.Namespace, settings: Settings, i18n: I18n) -> int:
@@ -197,15 +105,17 @@ def run(args: argparse.Namespace, settings: Settings, i18n: I18n) -> int:
                 storage.close()
     from bot.channels.console import ConsoleChat, ask_lines
 
-    app = build_app(settings, i18n)
+    app = build_app(settings, i18n, campaign=args.mode != "ask")   # answering needs no campaign features
     engine = app.engine
     if args.mode in ("areas", "admin", "team"):
         return cli_campaign.run(args, app.store, i18n, app.teams, lang)
     if args.mode == "dashboard-link":
-        return dashboard_auth.run_link(args, app.dashboard.auth, settings.public_url)
+        from bot.dashboard_auth import run_link
+        return run_link(args, app.dashboard.auth, settings.public_url)
     if args.mode == "units":
         return cli_agencies.run(args, app.agency_store, app.store, i18n, app.agencies, lang)
     if args.mode == "report":
+        from bot.report_service import ReportService
         return cli_reports.run_report(args, app.store, ReportService(app.store), i18n)
     if args.mode == "demo":
         return cli_reports.run_demo(args, app.store, i18n)
