@@ -25,6 +25,7 @@ class Figures:
     visits: int
     active_days: int
     parents: tuple[str, ...] = ()      # names of the areas above, district first (the province left out)
+    visited_known: int | None = None   # households visited in the villages whose count is known
 
     @property
     def with_app(self) -> int:
@@ -43,8 +44,12 @@ class Figures:
 
     @property
     def coverage(self) -> float | None:
-        """Share of the known households visited (None when the count is unknown)."""
-        return self.households / self.known_households if self.known_households else None
+        """Share of the known households visited, counting only villages whose count is known (None when no
+        count is known): villages without a count would otherwise push it over 100%."""
+        if not self.known_households:
+            return None
+        visited = self.households if self.visited_known is None else self.visited_known
+        return visited / self.known_households
 
     @property
     def visits_per_day(self) -> float | None:
@@ -153,11 +158,18 @@ class ReportService:
             visits[group] += count
             days[group] += 1
             all_days.add(day)
+        per_village = sums if by == "village" else self.store.household_sums("village", where, params,
+                                                                             day_from, day_to)
+
+        def visited_known(area: Area) -> int:
+            return sum(per_village[v.id][0] for v in tree.below(area, "village")
+                       if v.households is not None and v.id in per_village)
+
         rows = [Figures(a, tree.known.get(a.id), *(sums.get(a.id) or (0, 0, 0, 0, 0)), visits.get(a.id, 0),
-                        days.get(a.id, 0), tree.parents(a)) for a in tree.below(scope, by)]
+                        days.get(a.id, 0), tree.parents(a), visited_known(a)) for a in tree.below(scope, by)]
         totals = [sum(column) for column in zip(*sums.values())] or [0, 0, 0, 0, 0]
         total = Figures(scope, tree.known.get(scope.id), *totals, sum(visits.values()), len(all_days),
-                        tree.parents(scope))
+                        tree.parents(scope), visited_known(scope))
         return rows, total
 
 

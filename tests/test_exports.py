@@ -64,7 +64,7 @@ def test_xlsx_has_headers_figures_totals_and_every_visit(campaign, i18n: I18n, t
     assert values[1][:5] == ("Huyện Mộ Đức", "Xã Đức Phong", "Thôn Tân Phong", 1, None)
     assert values[2][:6] == ("Huyện Mộ Đức", "Xã Đức Phong", "Thôn Vĩnh An", 2, 10, 0.2)
     totals = values[-1]
-    assert totals[0] == "Tổng cộng (Quảng Ngãi)" and totals[3:10] == (3, 10, 0.3, 12, 7, 2, 4)
+    assert totals[0] == "Tổng cộng (Quảng Ngãi)" and totals[3:10] == (3, 10, 0.2, 12, 7, 2, 4)   # coverage counts V1 only: V2 has no count
     assert totals[10] == pytest.approx(6 / 7) and totals[12:14] == (4, 3)
     assert sheet.cell(row=3, column=6).number_format == "0.0%"
     assert sheet.cell(row=len(values), column=1).font.b
@@ -105,7 +105,7 @@ def test_csv_has_a_bom_and_reads_back(campaign, i18n: I18n, tmp_path: Path) -> N
         table = list(csv.reader(handle))
     assert table[0][:4] == ["Huyện", "Xã", "Số hộ đã thăm", "Số hộ (theo danh sách)"]
     assert table[0][4] == "Tỉ lệ hộ đã thăm (%)"
-    assert table[1][:5] == ["Huyện Mộ Đức", "Xã Đức Phong", "3", "10", "30.0"]
+    assert table[1][:5] == ["Huyện Mộ Đức", "Xã Đức Phong", "3", "10", "20.0"]   # coverage counts V1 only
     assert table[-1][0] == "Tổng cộng (Quảng Ngãi)" and len(table) == 3
 
 
@@ -130,7 +130,7 @@ def test_report_table_lists_every_area_and_the_total(campaign, i18n: I18n) -> No
     assert code == 0
     lines = text.splitlines()
     assert any(line.startswith("Xã Đức Phong › Thôn Vĩnh An") for line in lines)
-    assert lines[-1].startswith("Tổng cộng") and "30,0%" in lines[-1] and "85,7%" in lines[-1]
+    assert lines[-1].startswith("Tổng cộng") and "20,0%" in lines[-1] and "85,7%" in lines[-1]
     widths = {len(line) for line in lines[3:] if not line.startswith("-")}
     assert len(widths) == 1                                   # aligned columns
 
