@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.campaign_model import invite_usable
 from bot.campaign_store import name_key
 from bot.storage import Queries, now
 from bot.text import clean
@@ -61,7 +62,7 @@ class UnitInvite:
 
     def usable(self, at: str) -> bool:
         """Not revoked, not expired, not used up."""
-        return self.revoked_at is None and at < self.expires_at and self.uses < self.max_uses
+        return invite_usable(self.revoked_at, self.expires_at, self.uses, self.max_uses, at)
 
 
 @dataclass(frozen=True)

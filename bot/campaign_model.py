@@ -34,6 +34,11 @@ class Member:
     role: str
 
 
+def invite_usable(revoked_at: str | None, expires_at: str, uses: int, max_uses: int, at: str) -> bool:
+    """The rule for every invite code (teams and agencies): not revoked, not expired, not used up."""
+    return revoked_at is None and at < expires_at and uses < max_uses
+
+
 @dataclass(frozen=True)
 class Invite:
     """An invite code to a village team."""
@@ -48,7 +53,7 @@ class Invite:
 
     def usable(self, at: str) -> bool:
         """Not revoked, not expired, not used up."""
-        return self.revoked_at is None and at < self.expires_at and self.uses < self.max_uses
+        return invite_usable(self.revoked_at, self.expires_at, self.uses, self.max_uses, at)
 
 
 @dataclass(frozen=True)
