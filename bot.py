@@ -7,7 +7,7 @@ import logging
 import sqlite3
 import sys
 
-from bot import cli_agencies, cli_campaign, cli_faq, cli_reports
+from bot import cli_agencies, cli_campaign, cli_eval, cli_faq, cli_reports
 from bot.app import background_jobs, build_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.content import ContentInvalid
@@ -35,6 +35,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     link = modes.add_parser("dashboard-link", help="print a one-time sign-in link to the web dashboard")
     link.add_argument("user", metavar="CHANNEL:ID", help="the admin's key, e.g. telegram:123")
     cli_faq.add_parser(modes)
+    cli_eval.add_parser(modes)
     cli_reports.add_report_parser(modes)
     cli_reports.add_demo_parser(modes)
     return parser.parse_args(argv)
@@ -105,7 +106,7 @@ def run(args: argparse.Namespace, settings: Settings, i18n: I18n) -> int:
                 storage.close()
     from bot.channels.console import ConsoleChat, ask_lines
 
-    app = build_app(settings, i18n, campaign=args.mode != "ask")   # answering needs no campaign features
+    app = build_app(settings, i18n, campaign=args.mode not in ("ask", "eval"))   # answering needs no campaign
     engine = app.engine
     if args.mode in ("areas", "admin", "team"):
         return cli_campaign.run(args, app.store, i18n, app.teams, lang)
@@ -119,6 +120,8 @@ def run(args: argparse.Namespace, settings: Settings, i18n: I18n) -> int:
         return cli_reports.run_report(args, app.store, ReportService(app.store), i18n)
     if args.mode == "demo":
         return cli_reports.run_demo(args, app.store, i18n)
+    if args.mode == "eval":
+        return cli_eval.run_eval(args, engine, i18n, lang)
     if args.mode == "ask":
         ask_lines(engine, [" ".join(args.question)] if args.question else sys.stdin, sys.stdout, args.json)
         return 0

@@ -29,7 +29,7 @@ from bot.faq import ENTRY, INTENT, FaqIndex  # noqa: E402
 from bot.i18n import I18n  # noqa: E402
 from bot.messages import Incoming  # noqa: E402
 from bot.storage import Storage  # noqa: E402
-from bot.text import Normaliser  # noqa: E402
+from bot.matching.normaliser import Normaliser  # noqa: E402
 
 SETS = [ROOT.parent / "shared" / "eval" / "dev.txt", ROOT / "bench" / "heldout.tsv"]
 BASELINE_CUTOFF = 70.0   # WRatio score under which the baseline says "I don't know"

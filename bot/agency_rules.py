@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from bot.agency_store import KINDS, ReportInput
 from bot.campaign_store import name_key
-from bot.text import clean
+from bot.matching.normaliser import clean
 from bot.visit_rules import Problem, parse_count
 
 STAFF_MAX = 100_000

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from bot.campaign_model import invite_usable
 from bot.campaign_store import name_key
 from bot.storage import Queries, now
-from bot.text import clean
+from bot.matching.normaliser import clean
 
 KINDS = ("so_ban_nganh", "ubnd_huyen", "truong_hoc", "benh_vien", "doanh_nghiep", "khac")
 

@@ -13,6 +13,7 @@ from bot.content import Content
 from bot.content_manager import ContentManager
 from bot.engine import Engine, Thresholds
 from bot.i18n import I18n
+from bot.matching.cache import ModelCache
 from bot.storage import Storage
 
 
@@ -42,7 +43,7 @@ def build_app(settings: Settings, i18n: I18n, campaign: bool = True) -> App:
     i18n.defaults["app"] = content.pack.app_name
     thresholds = Thresholds(settings.answer_threshold, settings.suggest_threshold)
     if not campaign:
-        engine = Engine(content, i18n, storage, thresholds)
+        engine = Engine(content, i18n, storage, thresholds, cache=ModelCache(settings.cache_dir))
         manager.subscribe(engine.load)
         return App(content, storage, admin_store, manager, engine)
     return _build_campaign(settings, i18n, storage, admin_store, manager, thresholds)
@@ -81,7 +82,7 @@ def _build_campaign(settings: Settings, i18n: I18n, storage: Storage, admin_stor
     dashboard = build_dashboard(storage, store, admin_store, i18n, settings, content=manager, agencies=agency_store)
     features = (teams, Visits(store, i18n, vietnam_now), reports, faq_admin, learning, broadcasts, agencies,
                 DashboardCommand(dashboard.auth, i18n, settings.public_url))
-    engine = Engine(manager.current, i18n, storage, thresholds, features)
+    engine = Engine(manager.current, i18n, storage, thresholds, features, cache=ModelCache(settings.cache_dir))
     manager.subscribe(engine.load)
     faq_admin.language_of = engine.language_of
     learning.suggest = engine.suggest_entries

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.text import clean, fold, words
+from bot.matching.normaliser import clean, fold, words
 
 AREA_COLUMNS = "id, parent_id, level, name, households"    # the columns that make an Area, in order
 LEVELS = ("province", "district", "commune", "village")

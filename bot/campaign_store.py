@@ -6,7 +6,7 @@ from datetime import datetime
 from bot.campaign_model import AREA_COLUMNS, LEVELS, Area, Invite, Member, Visit, VisitInput, name_key
 from bot.report_store import ReportQueries
 from bot.storage import Queries, now
-from bot.text import clean
+from bot.matching.normaliser import clean
 
 __all__ = ["LEVELS", "Area", "CampaignStore", "Invite", "Member", "Visit", "VisitInput", "name_key"]
 

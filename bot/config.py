@@ -37,6 +37,8 @@ SPECS: dict[str, Spec] = {
     "invite_days": Spec("BOT_INVITE_DAYS", "14", "Days an invite code to a village team stays valid."),
     "reminder_weekday": Spec("BOT_REMINDER_WEEKDAY", "0", "Day of the weekly reminder to units that have not"
                              " reported this week: 0 = Monday … 6 = Sunday (from 08:00 Vietnam time)."),
+    "cache_dir": Spec("BOT_CACHE_DIR", "data/cache", "Folder for the fitted matcher, kept by a hash of the content"
+                      " (safe to delete: it is fitted again in a few seconds)."),
     "export_dir": Spec("BOT_EXPORT_DIR", "data/exports", "Folder for Excel and CSV reports sent in the chat."),
     "telegram_token": Spec("TELEGRAM_BOT_TOKEN", "", "Telegram bot token from @BotFather.", secret=True),
     "telegram_base_url": Spec("TELEGRAM_BASE_URL", "https://api.telegram.org/bot",
@@ -85,6 +87,7 @@ class Settings:
     areas_file: Path
     invite_days: int
     reminder_weekday: int
+    cache_dir: Path
     export_dir: Path
     telegram_token: str
     telegram_base_url: str
@@ -183,6 +186,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "invite_days": _days,
     "reminder_weekday": _weekday,
     "export_dir": _path,
+    "cache_dir": _path,
     "content_dir": _path,
     "intents_dir": _path,
     "locales_dir": _path,

@@ -1,13 +1,15 @@
 """Loading and validating YAML content (pack, entries, guides, intents, lexicon) into typed records."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot.text import Lexicon
+from bot.matching.augment import Augmentation
+from bot.matching.normaliser import Lexicon
 
 LANGS = ("vi", "en")
 OSES = ("android", "ios")
@@ -109,6 +111,7 @@ class Content:
     rejects: tuple[Intent, ...]
     lexicon: Lexicon
     base_dir: Path = field(default=Path("."))
+    augmentation: Augmentation = field(default_factory=Augmentation)
 
     def text(self, texts: Texts, lang: str) -> str:
         """The text in the language asked for, else Vietnamese."""
@@ -256,7 +259,52 @@ def _read_guide(r: _Reader, file: str, item: dict) -> Guide:
     return Guide(id_, r.texts(file, id_, item.get("title"), "title"), tuple(steps), os_, file)
 
 
+def _read_devices(r: _Reader, path: Path) -> dict[str, Any]:
+    """Phone brands and models as the phone's system (intents/devices.yaml, optional)."""
+    data = r.load(path) if path.is_file() else {}
+    if not isinstance(data, dict):
+        r.error(path.name, "", "expected a mapping with os_words, brands and patterns")
+        return {}
+    out: dict[str, Any] = {}
+    for key in ("os_words", "brands", "patterns"):
+        value = data.get(key) or {}
+        if not isinstance(value, dict):
+            r.error(path.name, key, "must be a mapping of system to words")
+            value = {}
+        out[key] = value
+    for os_, expressions in out["patterns"].items():
+        for expression in expressions or ():
+            try:
+                re.compile(str(expression))
+            except re.error as error:
+                r.error(path.name, f"patterns.{os_}", f"not a regular expression: {error}")
+    return out
+
+
+def _read_augmentation(r: _Reader, path: Path) -> Augmentation:
+    """How training sentences are made from paraphrases (intents/augment.yaml, optional)."""
+    data = r.load(path) if path.is_file() else {}
+    if not isinstance(data, dict):
+        r.error(path.name, "", "expected a mapping with openers, closers, context and rewrites")
+        return Augmentation()
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = data.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            r.error(path.name, key, "must be a list of text")
+            return ()
+        return tuple(value)
+
+    rewrites = data.get("rewrites") or {}
+    if not isinstance(rewrites, dict) or not all(isinstance(v, list) for v in rewrites.values()):
+        r.error(path.name, "rewrites", "must map a word to a list of spellings")
+        rewrites = {}
+    return Augmentation(strings("openers"), strings("closers"), strings("context"),
+                        {str(k): tuple(str(x) for x in v) for k, v in rewrites.items()})
+
+
 def _read_lexicon(r: _Reader, path: Path) -> Lexicon:
+    devices = _read_devices(r, path.with_name("devices.yaml"))
     data = r.load(path) if path.is_file() else None
     if not isinstance(data, dict):
         r.error(path.name, "", "the lexicon is missing or not a mapping")
@@ -278,6 +326,9 @@ def _read_lexicon(r: _Reader, path: Path) -> Lexicon:
         phrases=mapping("phrases"),
         foreign_subjects=tuple(str(s) for s in data.get("foreign_subjects") or ()),
         english_markers=frozenset(str(s) for s in data.get("english_markers") or ()),
+        os_words={str(k): str(v) for k, v in devices.get("os_words", {}).items()},
+        brands={str(k): tuple(str(b) for b in v or ()) for k, v in devices.get("brands", {}).items()},
+        device_patterns={str(k): tuple(str(p) for p in v or ()) for k, v in devices.get("patterns", {}).items()},
     )
 
 
@@ -344,7 +395,8 @@ def load_content(content_dir: Path, intents_dir: Path) -> Content:
     rejects = tuple(Intent(i["id"], r.paraphrases(oos.name, i["id"], i.get("paraphrases")), reject=True)
                     for i in (_records(r, oos, "out_of_scope") if oos.is_file() else []))
     lexicon = _read_lexicon(r, intents_dir / "lexicon.yaml")
-    content = Content(pack, entries, guides, intents, rejects, lexicon, content_dir)
+    augmentation = _read_augmentation(r, intents_dir / "augment.yaml")
+    content = Content(pack, entries, guides, intents, rejects, lexicon, content_dir, augmentation)
     _check_references(r, content)
     if r.errors:
         raise ContentInvalid(r.errors)

@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.config import SPECS
 from bot.content import Content, ContentError, ContentInvalid, load_content
 from bot.faq import ENTRY, INTENT, REJECT, FaqIndex, Label
-from bot.text import Normaliser
+from bot.matching.normaliser import Normaliser
 
 # Message length limits of the channels, strictest first.
 CHANNEL_LIMITS = (("Zalo", 2000), ("Telegram", 4096))

@@ -30,7 +30,7 @@ from bot.i18n import I18n
 from bot.report_service import BASELINE, Figures, ReportService, child_level
 from bot.storage import Storage
 from bot.svg_charts import Bar, Marker, Series, bar_chart, line_chart, meter
-from bot.text import fold
+from bot.matching.normaliser import fold
 
 log = logging.getLogger(__name__)
 

@@ -7,18 +7,22 @@ from dataclasses import dataclass
 
 from bot.content import Content, Entry
 from bot.features import Ctx, Feature
-from bot.faq import ENTRY, INTENT, REJECT, FaqIndex, Match
 from bot.i18n import I18n
+from bot.matching.build import build_matcher
+from bot.matching.cache import ModelCache
+from bot.matching.decision import ANSWERED, INTENT_REPLY, OUT_OF_SCOPE, SUGGESTED, Decision, Thresholds, decide
+from bot.matching.labels import ENTRY, Match
+from bot.matching.live import LiveMatcher
+from bot.matching.matcher import Matcher
 from bot.messages import Incoming, Reply
 from bot.replies import P_DONE, P_ENTRY, P_GUIDES, P_LANG, P_MENU, P_NONE, P_STEP, Replies
 from bot.state import State, UserState
 from bot.storage import Storage, Turn
-from bot.text import Normalised, Normaliser
+from bot.matching.normaliser import Normalised
 
 log = logging.getLogger(__name__)
 
-SUGGEST_SPREAD = 0.75
-DEEP_ENTRY = "faq_"        # /start faq_<entry id>: a t.me link straight to an answer      # runners-up within this share of the best score are offered as suggestions
+DEEP_ENTRY = "faq_"        # /start faq_<entry id>: a t.me link straight to an answer
 
 
 @dataclass
@@ -29,30 +33,30 @@ class Outcome:
     turn: Turn
 
 
-@dataclass(frozen=True)
-class Thresholds:
-    """Confidence bands: answer at or above `answer`; suggest at or above `suggest`."""
-
-    answer: float = 0.6
-    suggest: float = 0.4
-
-
 class Engine:
     """The conversation engine shared by every channel."""
 
     def __init__(self, content: Content, i18n: I18n, storage: Storage, thresholds: Thresholds,
-                 features: tuple[Feature, ...] = ()) -> None:
+                 features: tuple[Feature, ...] = (), cache: ModelCache | None = None,
+                 background_refit: bool = True) -> None:
         self.storage = storage
         self.i18n = i18n
         self.thresholds = thresholds
         self.features = features
+        self.live = LiveMatcher(lambda c: build_matcher(c, cache or ModelCache(None), thresholds.answer),
+                                background_refit)
         self.load(content)
 
+    @property
+    def matcher(self) -> Matcher:
+        """The matcher in use (the previous content's while a refit runs)."""
+        assert self.live.current is not None
+        return self.live.current
+
     def load(self, content: Content) -> None:
-        """Build the normaliser, index and reply builder for content (at start and on reload)."""
-        normaliser = Normaliser(content.lexicon)
-        index = FaqIndex(content, normaliser)
-        self.content, self.normaliser, self.index = content, normaliser, index
+        """Use new content (at start, on reload, after an edit): replies at once, the matcher when refitted."""
+        self.content = content
+        self.live.update(content)
         self.replies = Replies(content, self.i18n)
         self.commands = {
             "start": self._cmd_start, "menu": self._cmd_menu, "help": self._cmd_help, "trogiup": self._cmd_help,
@@ -63,12 +67,14 @@ class Engine:
 
     def language_of(self, text: str) -> str | None:
         """The language a text is written in, when its words say so."""
-        return self.index.language(self.normaliser.normalise(text))
+        matcher = self.matcher
+        return matcher.guess_language(matcher.normaliser.normalise(text))
 
     def suggest_entries(self, text: str, limit: int = 3) -> list[str]:
         """The entries that best match a text, best first (for admins sorting unanswered questions)."""
-        match = self.index.match(self.normaliser.normalise(text))
-        return [label.id for label, _ in match.candidates if label.kind == ENTRY][:limit]
+        _, match = self.matcher.understand(text)
+        return [label.id for label, _ in match.candidates if label.kind == ENTRY
+                and label.id in self.content.entries][:limit]
 
     def handle(self, msg: Incoming) -> list[Reply]:
         """Answer one incoming message; never raises."""
@@ -255,38 +261,41 @@ class Engine:
             guides = [g for g in guides if g.os in ("", user.os)]
         return self.replies.entry(lang, entry, guides)
 
-    def _message_lang(self, norm: Normalised, lang: str) -> str:
-        # Each message is answered in the language it was written in; an unclear one keeps the user's.
-        return self.index.language(norm) or lang
-
     def _question(self, msg: Incoming, user: UserState, lang: str) -> Outcome:
-        norm = self.normaliser.normalise(msg.text)
+        matcher = self.matcher
+        norm, match = matcher.understand(msg.text)
         if not norm.tokens:
             return Outcome([self.replies.main_menu(lang, "empty.prompt")],
                            self._turn(msg, user, norm, lang, None, "", 0.0, "empty"))
-        lang = self._message_lang(norm, lang)
-        match = self.index.match(norm)
+        # Each message is answered in the language it was written in; an unclear one keeps the user's.
+        lang = matcher.guess_language(norm) or lang
         user.reset()
         replies, outcome, matched = self._answer(user, lang, match)
         kind = match.label.kind if match.label else ""
         return Outcome(replies, self._turn(msg, user, norm, lang, matched, kind, match.confidence, outcome))
 
+    def _usable(self, entry_id: str) -> bool:
+        # While a refit runs, the previous matcher may name an entry the new content removed or hid.
+        entry = self.content.entries.get(entry_id)
+        return entry is not None and not entry.hidden
+
+    def decide(self, match: Match) -> Decision:
+        """The band a verdict falls in, against the current content."""
+        return decide(match, self.thresholds, self._usable, self.content.intents.__contains__)
+
     def _answer(self, user: UserState, lang: str, match: Match) -> tuple[list[Reply], str, str | None]:
-        label, confidence = match.label, match.confidence
-        best_id = label.id if label else None
-        if label is None or confidence < self.thresholds.suggest:
-            return self.replies.fallback(lang), "unanswered", best_id
-        if label.kind == REJECT:
-            return self.replies.fallback(lang, "fallback.out_of_scope"), "out_of_scope", best_id
-        if confidence >= self.thresholds.answer:
-            if label.kind == INTENT:
-                return self._small_talk(lang, label.id), "intent", label.id
-            return [self._entry_reply(user, lang, self.content.entries[label.id])], "answered", label.id
-        floor = max(self.thresholds.suggest, confidence * SUGGEST_SPREAD)
-        ids = [c.id for c, score in match.candidates if c.kind == ENTRY and score >= floor]
-        if not ids:
-            return self.replies.fallback(lang), "unanswered", best_id
-        return [self.replies.suggestions(lang, ids)], "suggested", best_id
+        decision = self.decide(match)
+        if decision.outcome == ANSWERED and decision.label_id:
+            reply = self._entry_reply(user, lang, self.content.entries[decision.label_id])
+            if decision.also:   # a second question in the same message: offered, not answered over the first
+                return [reply, self.replies.also(lang, decision.also)], decision.outcome, decision.label_id
+            return [reply], decision.outcome, decision.label_id
+        if decision.outcome == INTENT_REPLY and decision.label_id:
+            return self._small_talk(lang, decision.label_id), decision.outcome, decision.label_id
+        if decision.outcome == SUGGESTED:
+            return [self.replies.suggestions(lang, list(decision.suggestions))], decision.outcome, decision.label_id
+        key = "fallback.out_of_scope" if decision.outcome == OUT_OF_SCOPE else "fallback.unknown"
+        return self.replies.fallback(lang, key), decision.outcome, decision.label_id
 
     def _small_talk(self, lang: str, intent_id: str) -> list[Reply]:
         intent = self.content.intents[intent_id]

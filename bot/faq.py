@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from bot.content import Content
-from bot.text import Normalised, Normaliser
+from bot.matching.normaliser import Normalised, Normaliser
 
 ENTRY, INTENT, REJECT = "entry", "intent", "reject"
 

@@ -97,6 +97,10 @@ class Replies:
         rows += ((Button(self.t(lang, "button.none"), P_NONE),),)
         return Reply(self.t(lang, "suggest.prompt"), rows)
 
+    def also(self, lang: str, entry_id: str) -> Reply:
+        """The second question of a message, offered as a button after the first one's answer."""
+        return Reply(self.t(lang, "answer.also"), ((self.entry_button(lang, entry_id),),))
+
     def fallback(self, lang: str, key: str = "fallback.unknown") -> list[Reply]:
         """The polite 'I cannot answer that' with how to reach a person, then the main menu."""
         support = self.content.text(self.content.pack.support, lang)

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from bot.campaign_store import VisitInput
-from bot.text import clean
+from bot.matching.normaliser import clean
 
 LABEL_MAX = 100
 NOTE_MAX = 500

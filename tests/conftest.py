@@ -10,7 +10,7 @@ from bot.content import Content, load_content
 from bot.engine import Engine, Thresholds
 from bot.i18n import I18n
 from bot.storage import Storage
-from bot.text import Normaliser
+from bot.matching.normaliser import Normaliser
 
 
 @pytest.fixture(scope="session")

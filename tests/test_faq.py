@@ -5,7 +5,7 @@ import pytest
 
 from bot.content import Content
 from bot.faq import ENTRY, INTENT, REJECT, FaqIndex
-from bot.text import Normaliser
+from bot.matching.normaliser import Normaliser
 
 
 @pytest.fixture(scope="module")

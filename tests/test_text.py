@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from bot.text import Lexicon, Normaliser, clean, fold
+from bot.matching.normaliser import Lexicon, Normaliser, clean, fold
 
 LEX = Lexicon(
     app_canonical="bluezone",

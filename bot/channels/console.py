@@ -63,9 +63,11 @@ class ConsoleChat:
 
 def ask_lines(engine: Engine, questions: Iterable[str], out: TextIO, as_json: bool) -> None:
     """Answer each question on its own (one line in, one answer out), for scripts and the scorer."""
-    for question in questions:
+    for number, question in enumerate(questions, 1):
         question = question.rstrip("\n")
-        outcome = engine.process(Incoming("cli", "ask", "ask", text=question))
+        # each line is a new user: a batch's answers never depend on its order
+        user = f"ask-{number}"
+        outcome = engine.process(Incoming("cli", user, user, text=question))
         turn = outcome.turn
         answered = turn.outcome in ("answered", "intent")
         if as_json:

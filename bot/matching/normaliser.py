@@ -1,15 +1,24 @@
-"""Normalisation of Vietnamese chat text: NFC, case folding, diacritic folding, lexicon."""
+"""Normalisation of Vietnamese chat text: NFC, case folding, diacritic folding, telex/VNI typing, lexicon,
+phone brands as the phone's system."""
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from bot.matching.keyboard import decode
+
 # Matching looks at the start of a message only: a 20,000-character paste must cost no more than a sentence.
-MAX_MATCH_CHARS = 400
+MAX_MATCH_CHARS = 600
+# Typos: an unknown word this long may stand for a known word at most this many edits away.
+TYPO_MIN_LEN = 5
+TYPO_SCORE = 80.0
+DECODE_CACHE = 50_000
 
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -29,6 +38,9 @@ class Lexicon:
     phrases: dict[str, str] = field(default_factory=dict)
     foreign_subjects: tuple[str, ...] = ()
     english_markers: frozenset[str] = frozenset()
+    os_words: dict[str, str] = field(default_factory=dict)              # system -> the word written for it
+    brands: dict[str, tuple[str, ...]] = field(default_factory=dict)    # system -> brand words
+    device_patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)   # system -> regular expressions
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,7 @@ class Normalised:
     words: tuple[str, ...]          # folded words as typed, before the lexicon: evidence of the language
     foreign: tuple[str, ...]
     names_app: bool
+    os: str = ""                    # the phone's system when a brand or model named it: android, ios, feature
 
     @property
     def text(self) -> str:
@@ -82,10 +95,60 @@ class Normaliser:
         for variant in lexicon.app_variants:
             self._add_phrase(variant, canonical)
         self._longest = max((len(k) for k in self._phrases), default=1)
+        self._phrase_starts = {k[0] for k in self._phrases}
         self._folded = {fold(k.casefold()): tuple(fold(v.casefold()).split()) for k, v in lexicon.folded.items()}
         foreign = [tuple(words(fold(s))) for s in lexicon.foreign_subjects]
         self._foreign_words = {f[0] for f in foreign if len(f) == 1}
         self._foreign_phrases = [f for f in foreign if len(f) > 1]
+        self._brand_os = {fold(b.casefold()): os_ for os_, brands in lexicon.brands.items() for b in brands}
+        self._os_word = {os_: tuple(words(fold(w))) for os_, w in lexicon.os_words.items()}
+        self._patterns = [(re.compile(p), os_) for os_, ps in lexicon.device_patterns.items() for p in ps]
+        self._known: frozenset[str] = frozenset()
+        self._by_letter: dict[str, list[str]] = {}
+        self._decode_cache: dict[str, str] = {}
+
+    def learn_vocabulary(self, texts: Iterable[str]) -> None:
+        """Words typed in these texts (the content's paraphrases) count as known: unknown words that decode
+        (telex, VNI) or are one typo away from a known word are read as that word."""
+        known = set(self._folded) | {w for key in self._phrases for w in key} | set(self._brand_os)
+        for text in texts:
+            known.update(self._folded_words(text))
+        self._known = frozenset(known)
+        by_letter: dict[str, list[str]] = {}
+        for word in sorted(known):
+            if len(word) >= TYPO_MIN_LEN - 1 and word.isalpha():
+                by_letter.setdefault(word[0], []).append(word)
+        self._by_letter = by_letter
+        self._decode_cache.clear()
+
+    def _folded_words(self, text: str) -> list[str]:
+        cleaned = clean(text[: MAX_MATCH_CHARS * 2])[:MAX_MATCH_CHARS]
+        mapped: list[str] = []
+        for word in words(cleaned):
+            mapped.extend(words(self._accented.get(word, word)))
+        return [_REPEATS.sub(r"\1", fold(w)) for w in mapped]
+
+    def _decoded(self, word: str) -> str:
+        """A known word for an unknown one: telex/VNI typing read back, else the nearest spelling (a typo)."""
+        known = self._known
+        if not known or word in known or not word.isascii():
+            return word
+        cached = self._decode_cache.get(word)
+        if cached is None:
+            if len(self._decode_cache) > DECODE_CACHE:   # bounded: odd words from many users must not grow it
+                self._decode_cache.clear()
+            cached = self._decode_cache[word] = self._decode_unknown(word)
+        return cached
+
+    def _decode_unknown(self, word: str) -> str:
+        known = self._known
+        decoded = decode(word, known.__contains__)
+        if decoded != word or len(word) < TYPO_MIN_LEN or not word.isalpha():
+            return decoded
+        best = process.extractOne(word, self._by_letter.get(word[0], ()), scorer=fuzz.ratio,
+                                  score_cutoff=TYPO_SCORE, processor=None)
+        limit = 1 if len(word) < 8 else 2
+        return best[0] if best and Levenshtein.distance(word, best[0]) <= limit else word
 
     def _add_phrase(self, source: str, target: str) -> None:
         key = tuple(words(fold(source)))
@@ -95,15 +158,12 @@ class Normaliser:
     def normalise(self, text: str) -> Normalised:
         """Bring one message to its standard token form."""
         cleaned = clean(text[: MAX_MATCH_CHARS * 2])[:MAX_MATCH_CHARS]
-        raw_words = words(cleaned)
-        has_marks = any(fold(w) != w for w in raw_words)
-        mapped: list[str] = []
-        for word in raw_words:
-            mapped.extend(words(self._accented.get(word, word)))
-        folded = [_REPEATS.sub(r"\1", fold(w)) for w in mapped]
+        has_marks = any(fold(w) != w for w in words(cleaned))
+        folded = [self._decoded(w) for w in self._folded_words(cleaned)]
         tokens = self._apply_phrases(folded)
         tokens = [t for token in tokens for t in self._folded.get(token, (token,))]
         tokens = [self._app_name(t) for t in tokens]
+        tokens, os_ = self._devices(tokens)
         return Normalised(
             raw=cleaned,
             tokens=tuple(tokens),
@@ -111,12 +171,43 @@ class Normaliser:
             words=tuple(folded),
             foreign=self._foreign_subjects(tokens),
             names_app=bool(self.lexicon.app_canonical) and self.lexicon.app_canonical in tokens,
+            os=os_,
         )
+
+    def _devices(self, tokens: list[str]) -> tuple[list[str], str]:
+        """Write the system's word before a brand ("oppo" -> "android oppo"); a button-phone model becomes
+        the button-phone words. Returns the tokens and the system named, if any."""
+        found = ""
+        if self._patterns:
+            joined = " ".join(tokens)
+            for pattern, os_ in self._patterns:
+                if pattern.search(joined):
+                    joined = pattern.sub(" ".join(self._os_word.get(os_, ())), joined)
+                    found = found or os_
+            tokens = joined.split()
+        out: list[str] = []
+        previous = ""
+        for token in tokens:
+            os_ = self._brand_os.get(token, "")
+            if os_:
+                found = found or os_
+                word = self._os_word.get(os_, ())
+                # once per phone: "samsung galaxy" and "android samsung" get one "android"
+                if word and word != (token,) and os_ != previous and not (out and out[-1] == word[-1]):
+                    out.extend(word)
+            previous = os_
+            out.append(token)
+        return out, found
 
     def _apply_phrases(self, tokens: list[str]) -> list[str]:
         out: list[str] = []
         i = 0
+        starts = self._phrase_starts
         while i < len(tokens):
+            if tokens[i] not in starts:
+                out.append(tokens[i])
+                i += 1
+                continue
             for size in range(min(self._longest, len(tokens) - i), 0, -1):
                 target = self._phrases.get(tuple(tokens[i:i + size]))
                 if target is not None:

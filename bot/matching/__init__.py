@@ -1,0 +1,2 @@
+"""Understanding citizens' questions: normalisation, training data made from content, the trained model,
+calibrated confidence and evaluation."""

@@ -1,0 +1,73 @@
+"""Building a matcher for a content version: vocabulary, training sentences, the fitted model (from the cache
+when this content was fitted before), the language guess."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from bot.content import Content
+from bot.matching.augment import VARIANTS, Augmenter
+from bot.matching.cache import ModelCache
+from bot.matching.language import LanguageGuess
+from bot.matching.matcher import Matcher
+from bot.matching.model import Params, fit
+from bot.matching.normaliser import Normaliser
+from bot.matching.training import Source, TrainingSet, build, sources
+
+log = logging.getLogger(__name__)
+SEED = 0
+# The code that shapes the training sentences and the model: a change to it is a change of model.
+_CODE = ("normaliser.py", "keyboard.py", "augment.py", "training.py", "model.py")
+
+
+def normaliser_for(content: Content, sources_: list[Source] | None = None) -> Normaliser:
+    """The content's normaliser, knowing every word its paraphrases use."""
+    normaliser = Normaliser(content.lexicon)
+    normaliser.learn_vocabulary(text for s in sources_ or sources(content) for _, text in s.paraphrases)
+    return normaliser
+
+
+def training_set(content: Content, normaliser: Normaliser, variants: int = VARIANTS) -> TrainingSet:
+    """The content's training sentences, seeded and reproducible."""
+    return build(sources(content), normaliser, Augmenter(content.augmentation, SEED), variants)
+
+
+def model_key(content: Content, sources_: list[Source], params: Params) -> str:
+    """A hash of everything a fitted model depends on: paraphrases, lexicon, augmentation, parameters, code."""
+    h = hashlib.sha256(f"{params.key()}|variants={VARIANTS}|seed={SEED}".encode())
+    for source in sources_:
+        h.update(repr((source.label, source.paraphrases)).encode())
+    for record in (content.lexicon, content.augmentation):
+        h.update(json.dumps(asdict(record), sort_keys=True, default=sorted, ensure_ascii=False).encode())
+    here = Path(__file__).parent
+    for name in _CODE:
+        h.update((here / name).read_bytes())
+    return h.hexdigest()[:24]
+
+
+def build_matcher(content: Content, cache: ModelCache, answer_threshold: float,
+                  params: Params = Params()) -> Matcher:
+    """A matcher for content: the model comes from the cache, else is fitted (a second or two) and kept."""
+    started = time.perf_counter()
+    sources_ = sources(content)
+    normaliser = normaliser_for(content, sources_)
+    labels = tuple(s.label for s in sources_)
+    key = model_key(content, sources_, params)
+    model = cache.get(key)
+    fitted = model is None
+    if model is None:
+        data = build(sources_, normaliser, Augmenter(content.augmentation, SEED), VARIANTS)
+        model = fit(data.texts, data.targets, len(labels), params)
+        cache.put(key, model)
+    words: dict[str, set[str]] = {}
+    for source in sources_:
+        for lang, text in source.paraphrases:
+            words.setdefault(lang, set()).update(normaliser.normalise(text).words)
+    language = LanguageGuess(words, content.lexicon.english_markers)
+    log.info("matcher ready: %d labels, %s in %.2f s", len(labels), "fitted" if fitted else "from cache",
+             time.perf_counter() - started)
+    return Matcher(normaliser, model, labels, language, answer_threshold)

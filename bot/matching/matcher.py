@@ -1,0 +1,61 @@
+"""The matcher: normalises a question, scores every label with the trained model, and turns scores into a
+calibrated confidence; long messages are read sentence by sentence."""
+from __future__ import annotations
+
+import numpy as np
+
+from bot.matching.labels import ENTRY, REJECT, Label, Match
+from bot.matching.language import LanguageGuess
+from bot.matching.model import LinearModel
+from bot.matching.normaliser import Normalised, Normaliser
+from bot.matching.segments import segments
+
+# Confidence is softmax(TEMPERATURE * svm scores): the top label's share. Chosen with the answer threshold on
+# eval/tune.tsv (bot.py eval --calibrate); see the README's "How confident" section.
+TEMPERATURE = 3.0
+# A question that names another app or device and not ours is probably about that one: in-scope labels lose this
+# much of their SVM score (measured on eval/tune.tsv: fewer wrong answers, no right one lost).
+FOREIGN_MARGIN = 1.0
+TOP = 5
+
+
+class Matcher:
+    """Read-only after construction: safe to share between threads; a new content builds a new matcher."""
+
+    def __init__(self, normaliser: Normaliser, model: LinearModel, labels: tuple[Label, ...],
+                 language: LanguageGuess, answer_threshold: float) -> None:
+        self.normaliser, self.model, self.labels, self.language = normaliser, model, labels, language
+        self.answer_threshold = answer_threshold
+        self._in_scope = np.array([label.kind != REJECT for label in labels])
+
+    def guess_language(self, norm: Normalised) -> str | None:
+        """"vi" or "en" when the words say so, else None."""
+        return self.language.guess(norm)
+
+    def match(self, norm: Normalised) -> Match:
+        """The verdict for one normalised message (one sentence or the whole)."""
+        if not norm.tokens or not self.model.known(norm.text):
+            return Match(None, 0.0, ())
+        scores = self.model.scores(norm.text)
+        if norm.foreign and not norm.names_app:
+            scores = scores - FOREIGN_MARGIN * self._in_scope
+        shifted = TEMPERATURE * (scores - scores.max())
+        probs = np.exp(shifted)
+        probs /= probs.sum()
+        order = np.argsort(-probs, kind="stable")[:TOP]     # stable: ties keep the content's order
+        top = tuple((self.labels[i], round(float(probs[i]), 4)) for i in order)
+        return Match(top[0][0], top[0][1], top)
+
+    def understand(self, text: str) -> tuple[Normalised, Match]:
+        """Normalise and match a message; in a long one, find the question among the sentences, and a second
+        question when two sentences ask two different things."""
+        norm = self.normaliser.normalise(text)
+        whole = self.match(norm)
+        parts = segments(norm.raw)
+        if not parts:
+            return norm, whole
+        found = [self.match(self.normaliser.normalise(p)) for p in parts]
+        sure = [m for m in found if m.label and m.label.kind == ENTRY and m.confidence >= self.answer_threshold]
+        first = sure[0] if sure else max([whole] + found, key=lambda m: m.confidence)
+        also = next((m.label for m in sure if m.label != first.label), None)
+        return norm, Match(first.label, first.confidence, first.candidates, also)

@@ -1,0 +1,70 @@
+"""The training set made from content: every label's paraphrases (and entry titles), each with the sentences
+the augmenter makes from it, normalised exactly as citizens' questions are."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.content import Content
+from bot.matching.augment import Augmenter
+from bot.matching.labels import ENTRY, INTENT, REJECT, Label
+from bot.matching.normaliser import Normaliser
+
+
+@dataclass(frozen=True)
+class Source:
+    """One label with its paraphrases by language (titles included for entries)."""
+
+    label: Label
+    paraphrases: tuple[tuple[str, str], ...]   # (language, text)
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """Normalised sentences, the index of each one's label, and the paraphrase each was made from."""
+
+    labels: tuple[Label, ...]
+    texts: tuple[str, ...]
+    targets: tuple[int, ...]
+    groups: tuple[int, ...]      # sentences made from one paraphrase share a group (for cross-validation)
+
+
+def sources(content: Content) -> list[Source]:
+    """Every label that can answer, in a fixed order: visible entries, small talk, out-of-scope groups."""
+    out = []
+    for entry in content.entries.values():
+        if entry.hidden:
+            continue
+        texts = [(lang, p) for lang, items in entry.paraphrases.items() for p in items]
+        texts += [(lang, title) for lang, title in entry.title.items()]
+        out.append(Source(Label(entry.id, ENTRY), tuple(texts)))
+    for intent in content.intents.values():
+        out.append(Source(Label(intent.id, INTENT), _pairs(intent.paraphrases)))
+    for group in content.rejects:
+        out.append(Source(Label(group.id, REJECT), _pairs(group.paraphrases)))
+    return out
+
+
+def _pairs(paraphrases: dict[str, tuple[str, ...]]) -> tuple[tuple[str, str], ...]:
+    return tuple((lang, p) for lang, items in paraphrases.items() for p in items)
+
+
+def build(sources_: list[Source], normaliser: Normaliser, augmenter: Augmenter, variants: int) -> TrainingSet:
+    """Normalised, de-duplicated sentences for every source; a sentence two labels share goes to neither."""
+    owner: dict[str, int] = {}
+    group_of: dict[str, int] = {}
+    clashing: set[str] = set()
+    group = 0
+    for target, source in enumerate(sources_):
+        for lang, text in source.paraphrases:
+            group += 1
+            for sentence in augmenter.sentences(text, lang, variants):
+                norm = normaliser.normalise(sentence).text
+                if not norm:
+                    continue
+                if norm in owner and owner[norm] != target:
+                    clashing.add(norm)     # e.g. a bare "bluezone" made from two labels' paraphrases
+                elif norm not in owner:
+                    owner[norm], group_of[norm] = target, group
+    kept = [(text, target) for text, target in owner.items() if text not in clashing]
+    return TrainingSet(tuple(s.label for s in sources_), tuple(t for t, _ in kept), tuple(y for _, y in kept),
+                       tuple(group_of[t] for t, _ in kept))
