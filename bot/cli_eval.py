@@ -55,7 +55,7 @@ def run_eval(args: argparse.Namespace, engine: Engine, i18n: I18n, lang: str) ->
         matcher = engine.matcher
         open_ = Thresholds(0.0, 0.0)
         raw = run([r.item for r in everything], lambda q: matcher.understand(q)[1],
-                  lambda m: decide(m, open_, engine._usable, engine.content.intents.__contains__))
+                  lambda m: decide(m, open_, engine.answerable))
         found = calibrate(raw)
         print(t("eval.calibrated", answer=f"{found.answer:.3f}", suggest=f"{found.suggest:.3f}"))
     return status

@@ -272,6 +272,11 @@ def _read_devices(r: _Reader, path: Path) -> dict[str, Any]:
             r.error(path.name, key, "must be a mapping of system to words")
             value = {}
         out[key] = value
+    model_words = data.get("model_words") or []
+    if not isinstance(model_words, list):
+        r.error(path.name, "model_words", "must be a list of words")
+        model_words = []
+    out["model_words"] = model_words
     for os_, expressions in out["patterns"].items():
         for expression in expressions or ():
             try:
@@ -329,6 +334,7 @@ def _read_lexicon(r: _Reader, path: Path) -> Lexicon:
         os_words={str(k): str(v) for k, v in devices.get("os_words", {}).items()},
         brands={str(k): tuple(str(b) for b in v or ()) for k, v in devices.get("brands", {}).items()},
         device_patterns={str(k): tuple(str(p) for p in v or ()) for k, v in devices.get("patterns", {}).items()},
+        model_words=frozenset(str(w) for w in devices.get("model_words", ())),
     )
 
 

@@ -10,7 +10,8 @@ from bot.features import Ctx, Feature
 from bot.i18n import I18n
 from bot.matching.build import build_matcher
 from bot.matching.cache import ModelCache
-from bot.matching.decision import ANSWERED, INTENT_REPLY, OUT_OF_SCOPE, SUGGESTED, Decision, Thresholds, decide
+from bot.matching.decision import (ANSWERED, INTENT_REPLY, OUT_OF_SCOPE, SUGGESTED, Answerable, Decision,
+                                   Thresholds, decide)
 from bot.matching.labels import ENTRY, Match
 from bot.matching.live import LiveMatcher
 from bot.matching.matcher import Matcher
@@ -56,6 +57,7 @@ class Engine:
     def load(self, content: Content) -> None:
         """Use new content (at start, on reload, after an edit): replies at once, the matcher when refitted."""
         self.content = content
+        self.answerable = Answerable(content)
         self.live.update(content)
         self.replies = Replies(content, self.i18n)
         self.commands = {
@@ -274,14 +276,9 @@ class Engine:
         kind = match.label.kind if match.label else ""
         return Outcome(replies, self._turn(msg, user, norm, lang, matched, kind, match.confidence, outcome))
 
-    def _usable(self, entry_id: str) -> bool:
-        # While a refit runs, the previous matcher may name an entry the new content removed or hid.
-        entry = self.content.entries.get(entry_id)
-        return entry is not None and not entry.hidden
-
     def decide(self, match: Match) -> Decision:
         """The band a verdict falls in, against the current content."""
-        return decide(match, self.thresholds, self._usable, self.content.intents.__contains__)
+        return decide(match, self.thresholds, self.answerable)
 
     def _answer(self, user: UserState, lang: str, match: Match) -> tuple[list[Reply], str, str | None]:
         decision = self.decide(match)

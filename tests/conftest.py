@@ -9,8 +9,11 @@ from bot.config import ROOT, load_settings
 from bot.content import Content, load_content
 from bot.engine import Engine, Thresholds
 from bot.i18n import I18n
-from bot.storage import Storage
+from bot.matching.build import build_matcher, normaliser_for
+from bot.matching.matcher import Matcher
 from bot.matching.normaliser import Normaliser
+from bot.storage import Storage
+from tests.matcher_cache import CACHE
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +28,12 @@ def i18n() -> I18n:
 
 @pytest.fixture(scope="session")
 def normaliser(content: Content) -> Normaliser:
-    return Normaliser(content.lexicon)
+    return normaliser_for(content)
+
+
+@pytest.fixture(scope="session")
+def matcher(content: Content) -> Matcher:
+    return build_matcher(content, CACHE, float(load_settings({}).answer_threshold))
 
 
 @pytest.fixture()
@@ -38,4 +46,5 @@ def storage(tmp_path: Path) -> Storage:
 @pytest.fixture()
 def engine(content: Content, i18n: I18n, storage: Storage) -> Engine:
     settings = load_settings({})
-    return Engine(content, i18n, storage, Thresholds(settings.answer_threshold, settings.suggest_threshold))
+    return Engine(content, i18n, storage, Thresholds(settings.answer_threshold, settings.suggest_threshold),
+                  cache=CACHE)

@@ -1,9 +1,9 @@
 """From a verdict to what the bot does: answer, offer suggestions ("Có phải bạn muốn hỏi…"), or decline."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.content import Content
 from bot.matching.labels import ENTRY, INTENT, REJECT, Match
 
 ANSWERED, INTENT_REPLY, SUGGESTED, UNANSWERED, OUT_OF_SCOPE = (
@@ -31,9 +31,40 @@ class Decision:
     also: str | None = None
 
 
-def decide(match: Match, thresholds: Thresholds, usable: Callable[[str], bool],
-           intents: Callable[[str], bool]) -> Decision:
-    """The band a verdict falls in; `usable(entry_id)` and `intents(id)` say what the current content has."""
+class Answerable:
+    """What the current content can answer (the matcher may be a version behind while it is refitted)."""
+
+    def __init__(self, content: Content) -> None:
+        self.content = content
+        guide_os = {g.id: g.os for g in content.guides.values() if g.os}
+        # An entry with guides for several systems ("install") is answered, for a question that names a phone,
+        # by the entry that sets that system and offers its guide ("install_android").
+        self._for_os: dict[tuple[str, str], str] = {}
+        for entry in content.entries.values():
+            systems = {guide_os[g] for g in entry.guides if g in guide_os}
+            if len(systems) < 2:
+                continue
+            for other in content.entries.values():
+                if other.sets_os in systems and not other.hidden and set(other.guides) & set(entry.guides):
+                    self._for_os.setdefault((entry.id, other.sets_os), other.id)
+
+    def usable(self, entry_id: str) -> bool:
+        """The entry exists and is not hidden."""
+        entry = self.content.entries.get(entry_id)
+        return entry is not None and not entry.hidden
+
+    def has_intent(self, intent_id: str) -> bool:
+        """The small-talk intent exists."""
+        return intent_id in self.content.intents
+
+    def for_os(self, entry_id: str, os_: str) -> str:
+        """The entry to answer when the question names the phone's system os_."""
+        return self._for_os.get((entry_id, os_), entry_id) if os_ else entry_id
+
+
+def decide(match: Match, thresholds: Thresholds, content: Answerable) -> Decision:
+    """The band a verdict falls in, against what the current content can answer."""
+    usable, intents = content.usable, content.has_intent
     label, confidence = match.label, match.confidence
     best = label.id if label else None
     if label is None or confidence < thresholds.suggest:
@@ -47,7 +78,7 @@ def decide(match: Match, thresholds: Thresholds, usable: Callable[[str], bool],
             return Decision(INTENT_REPLY, label.id)
     elif confidence >= thresholds.answer and usable(label.id):
         also = match.also.id if match.also and usable(match.also.id) else None
-        return Decision(ANSWERED, label.id, also=also)
+        return Decision(ANSWERED, content.for_os(label.id, match.os), also=also)
     floor = max(thresholds.suggest * SUGGEST_SPREAD, confidence * SUGGEST_SPREAD, SUGGEST_MIN)
     ids = tuple(c.id for c, score in match.candidates if c.kind == ENTRY and score >= floor and usable(c.id))
     if not ids:

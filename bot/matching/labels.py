@@ -23,3 +23,4 @@ class Match:
     confidence: float
     candidates: tuple[tuple[Label, float], ...]
     also: Label | None = None
+    os: str = ""                 # the phone's system the message names (android, ios, feature), if any

@@ -2,6 +2,8 @@
 calibrated confidence; long messages are read sentence by sentence."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from bot.matching.labels import ENTRY, REJECT, Label, Match
@@ -50,7 +52,7 @@ class Matcher:
         """Normalise and match a message; in a long one, find the question among the sentences, and a second
         question when two sentences ask two different things."""
         norm = self.normaliser.normalise(text)
-        whole = self.match(norm)
+        whole = replace(self.match(norm), os=norm.os)
         parts = segments(norm.raw)
         if not parts:
             return norm, whole
@@ -58,4 +60,4 @@ class Matcher:
         sure = [m for m in found if m.label and m.label.kind == ENTRY and m.confidence >= self.answer_threshold]
         first = sure[0] if sure else max([whole] + found, key=lambda m: m.confidence)
         also = next((m.label for m in sure if m.label != first.label), None)
-        return norm, Match(first.label, first.confidence, first.candidates, also)
+        return norm, Match(first.label, first.confidence, first.candidates, also, norm.os)

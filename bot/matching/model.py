@@ -17,7 +17,6 @@ CHAR_RANGE = (2, 5)
 WORD_RANGE = (1, 2)
 SVM_C = 1.0
 MIN_DF = 2
-FIT_THREADS = 2
 
 
 @dataclass(frozen=True)
@@ -124,10 +123,8 @@ class LinearModel:
 
 def fit(texts: tuple[str, ...], targets: tuple[int, ...], n_labels: int, params: Params = Params()) -> LinearModel:
     """Fit TF-IDF and a one-vs-rest linear SVM with scikit-learn (deterministic: fixed random_state)."""
-    from joblib import parallel_backend
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.multiclass import OneVsRestClassifier
     from sklearn.svm import LinearSVC
 
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=params.char_range, sublinear_tf=True,
@@ -135,20 +132,17 @@ def fit(texts: tuple[str, ...], targets: tuple[int, ...], n_labels: int, params:
     words = TfidfVectorizer(analyzer="word", ngram_range=params.word_range, sublinear_tf=True,
                             token_pattern=r"\S+", lowercase=False, dtype=np.float32)
     matrix = hstack([chars.fit_transform(texts), words.fit_transform(texts)]).tocsr()
-    # One binary SVM per label, on threads (liblinear releases the GIL): the refit after an edit takes half as long.
-    svm = OneVsRestClassifier(LinearSVC(C=params.c, random_state=0, max_iter=5000), n_jobs=FIT_THREADS)
-    with parallel_backend("threading", n_jobs=FIT_THREADS):
-        svm.fit(matrix, np.asarray(targets))
+    # One thread: liblinear's random generator is shared by the process, so parallel fits are not reproducible.
+    svm = LinearSVC(C=params.c, random_state=0, max_iter=5000)
+    svm.fit(matrix, np.asarray(targets))
     coef = np.zeros((matrix.shape[1], n_labels), dtype=np.float32)   # labels with no sentence keep zeros
     intercept = np.full(n_labels, -1e3)                                 # and never win
     classes = svm.classes_
-    weights = np.vstack([e.coef_ for e in svm.estimators_]) if len(classes) > 2 else None
-    if weights is None:    # two labels: one SVM, +w for the second, -w for the first
-        only = svm.estimators_[0]
-        coef[:, classes[1]], coef[:, classes[0]] = only.coef_[0], -only.coef_[0]
-        intercept[classes[1]], intercept[classes[0]] = only.intercept_[0], -only.intercept_[0]
+    if len(classes) == 2:    # scikit-learn gives one column for two classes: +w for the second, -w for the first
+        coef[:, classes[1]], coef[:, classes[0]] = svm.coef_[0], -svm.coef_[0]
+        intercept[classes[1]], intercept[classes[0]] = svm.intercept_[0], -svm.intercept_[0]
     else:
-        coef[:, classes] = weights.T
-        intercept[classes] = [e.intercept_[0] for e in svm.estimators_]
+        coef[:, classes] = svm.coef_.T
+        intercept[classes] = svm.intercept_
     idf = np.concatenate([chars.idf_, words.idf_])
     return LinearModel(params, dict(chars.vocabulary_), dict(words.vocabulary_), idf, coef, intercept)

@@ -24,6 +24,7 @@ _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\uf
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _NOT_WORD = re.compile(r"[^\w]+|_")
 _REPEATS = re.compile(r"(\w)\1{2,}")
+_HAS_DIGIT = re.compile(r"\d")
 _FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D", "ø": "o", "ł": "l"})
 
 
@@ -41,6 +42,7 @@ class Lexicon:
     os_words: dict[str, str] = field(default_factory=dict)              # system -> the word written for it
     brands: dict[str, tuple[str, ...]] = field(default_factory=dict)    # system -> brand words
     device_patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)   # system -> regular expressions
+    model_words: frozenset[str] = frozenset()                          # words of model names after a brand
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ class Normaliser:
         """Words typed in these texts (the content's paraphrases) count as known: unknown words that decode
         (telex, VNI) or are one typo away from a known word are read as that word."""
         known = set(self._folded) | {w for key in self._phrases for w in key} | set(self._brand_os)
+        known |= self.lexicon.model_words
         for text in texts:
             known.update(self._folded_words(text))
         self._known = frozenset(known)
@@ -175,8 +178,8 @@ class Normaliser:
         )
 
     def _devices(self, tokens: list[str]) -> tuple[list[str], str]:
-        """Write the system's word before a brand ("oppo" -> "android oppo"); a button-phone model becomes
-        the button-phone words. Returns the tokens and the system named, if any."""
+        """A brand or model is replaced by its system's word ("oppo" -> "dien thoai", "ipad" -> "iphone"), so
+        that a brand alone does not decide the question; the system named is returned for the engine."""
         found = ""
         if self._patterns:
             joined = " ".join(tokens)
@@ -186,17 +189,19 @@ class Normaliser:
                     found = found or os_
             tokens = joined.split()
         out: list[str] = []
-        previous = ""
+        in_model = False
         for token in tokens:
             os_ = self._brand_os.get(token, "")
-            if os_:
-                found = found or os_
-                word = self._os_word.get(os_, ())
-                # once per phone: "samsung galaxy" and "android samsung" get one "android"
-                if word and word != (token,) and os_ != previous and not (out and out[-1] == word[-1]):
-                    out.extend(word)
-            previous = os_
-            out.append(token)
+            if in_model and not os_ and (token in self.lexicon.model_words or _HAS_DIGIT.search(token)):
+                continue        # "a5s", "note 8": part of the model's name
+            in_model = bool(os_)
+            if not os_:
+                out.append(token)
+                continue
+            found = found or os_
+            word = list(self._os_word.get(os_, (token,)))
+            if out[-len(word):] != word:     # "điện thoại samsung" is one phone, not two
+                out.extend(word)
         return out, found
 
     def _apply_phrases(self, tokens: list[str]) -> list[str]:

@@ -26,6 +26,7 @@ class TrainingSet:
     texts: tuple[str, ...]
     targets: tuple[int, ...]
     groups: tuple[int, ...]      # sentences made from one paraphrase share a group (for cross-validation)
+    paraphrases: tuple[tuple[int, str], ...] = ()   # by group - 1: (label index, the paraphrase as written)
 
 
 def sources(content: Content) -> list[Source]:
@@ -54,9 +55,11 @@ def build(sources_: list[Source], normaliser: Normaliser, augmenter: Augmenter, 
     group_of: dict[str, int] = {}
     clashing: set[str] = set()
     group = 0
+    written: list[tuple[int, str]] = []
     for target, source in enumerate(sources_):
         for lang, text in source.paraphrases:
             group += 1
+            written.append((target, text))
             for sentence in augmenter.sentences(text, lang, variants):
                 norm = normaliser.normalise(sentence).text
                 if not norm:
@@ -67,4 +70,4 @@ def build(sources_: list[Source], normaliser: Normaliser, augmenter: Augmenter, 
                     owner[norm], group_of[norm] = target, group
     kept = [(text, target) for text, target in owner.items() if text not in clashing]
     return TrainingSet(tuple(s.label for s in sources_), tuple(t for t, _ in kept), tuple(y for _, y in kept),
-                       tuple(group_of[t] for t, _ in kept))
+                       tuple(group_of[t] for t, _ in kept), tuple(written))
