@@ -41,7 +41,7 @@ def run_eval(args: argparse.Namespace, engine: Engine, i18n: I18n, lang: str) ->
         except EvalFileError as error:
             print(t("eval.bad_line", file=path, line=error.line, reason=error.reason), file=sys.stderr)
             return 2
-        results = run(items, lambda q: engine.matcher.understand(q)[1], engine.decide)
+        results = run(items, lambda q: engine.matcher.understand(q, engine.thresholds.answer)[1], engine.decide)
         everything += results
         rep = report(results)
         if args.json:
@@ -54,7 +54,7 @@ def run_eval(args: argparse.Namespace, engine: Engine, i18n: I18n, lang: str) ->
     if args.calibrate:
         matcher = engine.matcher
         open_ = Thresholds(0.0, 0.0)
-        raw = run([r.item for r in everything], lambda q: matcher.understand(q)[1],
+        raw = run([r.item for r in everything], lambda q: matcher.understand(q, engine.thresholds.answer)[1],
                   lambda m: decide(m, open_, engine.answerable))
         found = calibrate(raw)
         print(t("eval.calibrated", answer=f"{found.answer:.3f}", suggest=f"{found.suggest:.3f}"))

@@ -2,9 +2,10 @@
 
 Paraphrase conflicts are found by cross-validation: the paraphrases are split into five folds by order; each fold is
 matched by a model fitted on the other four (bot/matching/crossval.py), i.e. each paraphrase as a new citizen's
-question worded that way. The paraphrase of X is reported when another label Y answers it nearly surely (confidence
->= SURE) while X itself gets almost nothing (< OWN_FLOOR): then the wording teaches the model the opposite of what
-Y's paraphrases teach it, and one of the two is misfiled. Closer races are honest near-synonyms (install vs
+question worded that way. The paraphrase of X is reported when another label Y answers it well above the answer
+threshold (confidence >= SURE) while X itself gets almost nothing (less than OWN_SHARE of Y's confidence): then the wording teaches the model
+the opposite of what Y's paraphrases teach it, and one of the two is misfiled. (The folds are fitted without the
+chat forms made from paraphrases, so their confidences run lower than the served model's.) Closer races are honest near-synonyms (install vs
 install_ios) that the full model, which sees every paraphrase, still answers right. Only conflicts that involve an
 FAQ entry or a small-talk intent are reported: two out-of-scope groups give the same polite refusal.
 """
@@ -21,8 +22,8 @@ from bot.matching.labels import INTENT, REJECT, Label
 CHANNEL_LIMITS = (("Zalo", 2000), ("Telegram", 4096))
 # A guide step is sent under a header line ("<guide title> (3/7)") and a blank line.
 STEP_HEADER_ROOM = 20
-SURE = 0.95
-OWN_FLOOR = 0.05
+SURE = 0.45
+OWN_SHARE = 0.05
 ANSWER_THRESHOLD = float(SPECS["answer_threshold"].default)
 
 SMALLTALK_FILE, OUT_OF_SCOPE_FILE = "smalltalk.yaml", "out_of_scope.yaml"
@@ -76,14 +77,14 @@ def conflicts(content: Content, threshold: float = ANSWER_THRESHOLD) -> list[Con
     """Paraphrases that a model fitted without them answers with another label (see the module's docstring)."""
     files = {e.id: e.file for e in content.entries.values()}
     errors: list[ContentError] = []
-    for verdict in cross_verdicts(content, threshold):
+    for verdict in cross_verdicts(content):
         label, match = verdict.label, verdict.match
         other = match.label
         if other is None or other == label or match.confidence < max(SURE, threshold):
             continue
         if label.kind == REJECT and other.kind == REJECT:
             continue
-        if dict(match.candidates).get(label, 0.0) >= OWN_FLOOR:
+        if dict(match.candidates).get(label, 0.0) >= OWN_SHARE * match.confidence:
             continue
         file = SMALLTALK_FILE if label.kind == INTENT else OUT_OF_SCOPE_FILE if label.kind == REJECT \
             else files.get(label.id, "")

@@ -44,7 +44,7 @@ class Engine:
         self.i18n = i18n
         self.thresholds = thresholds
         self.features = features
-        self.live = LiveMatcher(lambda c: build_matcher(c, cache or ModelCache(None), thresholds.answer),
+        self.live = LiveMatcher(lambda c: build_matcher(c, cache or ModelCache(None)),
                                 background_refit)
         self.load(content)
 
@@ -74,7 +74,7 @@ class Engine:
 
     def suggest_entries(self, text: str, limit: int = 3) -> list[str]:
         """The entries that best match a text, best first (for admins sorting unanswered questions)."""
-        _, match = self.matcher.understand(text)
+        _, match = self.matcher.understand(text, self.thresholds.answer)
         return [label.id for label, _ in match.candidates if label.kind == ENTRY
                 and label.id in self.content.entries][:limit]
 
@@ -265,7 +265,7 @@ class Engine:
 
     def _question(self, msg: Incoming, user: UserState, lang: str) -> Outcome:
         matcher = self.matcher
-        norm, match = matcher.understand(msg.text)
+        norm, match = matcher.understand(msg.text, self.thresholds.answer)
         if not norm.tokens:
             return Outcome([self.replies.main_menu(lang, "empty.prompt")],
                            self._turn(msg, user, norm, lang, None, "", 0.0, "empty"))

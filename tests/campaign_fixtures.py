@@ -8,13 +8,14 @@ from bot.campaign_store import CampaignStore
 from bot.clock import VIETNAM
 from bot.config import ROOT
 from bot.content import Content
-from bot.engine import Engine, Thresholds
+from bot.engine import Engine
 from bot.features import Feature
 from bot.i18n import I18n
 from bot.messages import Incoming, Location, Reply
 from bot.storage import Storage
 from bot.teams import Teams
 from bot.visits import Visits
+from tests.matcher_cache import CACHE, THRESHOLDS
 
 
 class FixedClock:
@@ -40,7 +41,8 @@ def campaign_engine(content: Content, i18n: I18n, storage: Storage, clock: Fixed
     store = seeded_store(storage) if storage.db["areas"].count == 0 else CampaignStore(storage)
     i18n.defaults["app"] = content.pack.app_name
     teams = Teams(store, i18n, clock)
-    engine = Engine(content, i18n, storage, Thresholds(0.45, 0.3), (teams, Visits(store, i18n, clock)) + extra)
+    engine = Engine(content, i18n, storage, THRESHOLDS, (teams, Visits(store, i18n, clock)) + extra,
+                    cache=CACHE)
     return engine, store, teams
 
 

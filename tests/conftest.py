@@ -33,7 +33,7 @@ def normaliser(content: Content) -> Normaliser:
 
 @pytest.fixture(scope="session")
 def matcher(content: Content) -> Matcher:
-    return build_matcher(content, CACHE, float(load_settings({}).answer_threshold))
+    return build_matcher(content, CACHE)
 
 
 @pytest.fixture()

@@ -16,7 +16,7 @@ from bot.agency_store import AgencyStore, ReportInput
 from bot.campaign_store import CampaignStore
 from bot.clock import VIETNAM
 from bot.content import Content
-from bot.engine import Engine, Thresholds
+from bot.engine import Engine
 from bot.i18n import I18n
 from bot.reminders import remind_late_units, remind_once
 from bot.state import State
@@ -24,6 +24,7 @@ from bot.storage import Storage
 from bot.teams import Teams
 from bot.unit_import import import_csv
 from bot.visits import Visits
+from tests.matcher_cache import CACHE, THRESHOLDS
 from tests.campaign_fixtures import Chat, FixedClock, seeded_store
 
 UNITS_CSV = """don_vi_cha,don_vi,loai,huyen
@@ -48,8 +49,8 @@ class World:
         i18n.defaults["app"] = content.pack.app_name
         teams = Teams(self.campaign, i18n, self.clock)
         self.agencies = Agencies(self.store, self.campaign, i18n, self.clock, team_join=teams.cmd_join)
-        self.engine = Engine(content, i18n, storage, Thresholds(0.45, 0.3),
-                             (teams, Visits(self.campaign, i18n, self.clock), self.agencies))
+        self.engine = Engine(content, i18n, storage, THRESHOLDS,
+                             (teams, Visits(self.campaign, i18n, self.clock), self.agencies), cache=CACHE)
         self.campaign.add_admin("telegram:admin")
         count, problems = import_csv(self.store, self.campaign, UNITS_CSV)
         assert count == 6 and not problems, problems

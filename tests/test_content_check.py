@@ -20,7 +20,6 @@ from bot.content import Content, ContentError, load_content
 from bot.content_check import check, check_content, conflicts
 from bot.content_export import export
 from bot.content_manager import ContentManager
-from bot.overlay import apply
 from bot.storage import Storage
 from bot.watcher import watch_content
 

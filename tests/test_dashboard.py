@@ -16,12 +16,13 @@ from bot.campaign_store import VisitInput
 from bot.content import Content
 from bot.dashboard_auth import COOKIE, DashboardCommand, run_link
 from bot.dashboard_pages import FreshCache
-from bot.engine import Engine, Thresholds
+from bot.engine import Engine
 from bot.i18n import I18n
 from bot.messages import Incoming
 from bot.storage import Storage
 from bot.svg_charts import Bar, Marker, Series, bar_chart, line_chart, nice_ceiling
 from bot.web import make_web_app
+from tests.matcher_cache import CACHE, THRESHOLDS
 from tests.dashboard_fixtures import (DISTRICT_ADMIN, NOBODY, PROVINCE_ADMIN, World, build_world, nonce_of,
                                       sign_in)
 
@@ -249,7 +250,7 @@ async def test_target_rate_comes_from_the_settings(storage: Storage, i18n: I18n)
 
 async def test_questions_page_lists_unanswered_and_most_asked(client: TestClient, world: World,
                                                               content: Content, i18n: I18n) -> None:
-    engine = Engine(content, i18n, world.storage, Thresholds(0.45, 0.3))
+    engine = Engine(content, i18n, world.storage, THRESHOLDS, cache=CACHE)
     for text in ("bluezone có tốn pin không", "bluezone có tốn pin không", "cài bluezone ở đâu", "qwzx plorf"):
         engine.handle(Incoming("telegram", "99", "99", text=text))
     await sign_in(client, world, DISTRICT_ADMIN)
@@ -325,7 +326,7 @@ async def test_csv_starts_with_a_utf8_bom(client: TestClient, world: World) -> N
 async def test_dashboard_command_in_the_chat(client: TestClient, world: World, content: Content,
                                              i18n: I18n) -> None:
     command = DashboardCommand(world.dashboard.auth, i18n, "https://bot.example.org/")
-    engine = Engine(content, i18n, world.storage, Thresholds(0.45, 0.3), (command,))
+    engine = Engine(content, i18n, world.storage, THRESHOLDS, (command,), cache=CACHE)
     refused = engine.handle(Incoming("telegram", "3", "3", text="/dashboard", language_hint="vi"))
     assert refused[0].text == i18n.t("vi", "admin.not_allowed")
     reply = engine.handle(Incoming("telegram", "1", "1", text="/dashboard", language_hint="vi"))[0].text

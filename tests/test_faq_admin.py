@@ -10,11 +10,12 @@ from bot.admin_store import AdminStore
 from bot.campaign_store import CampaignStore
 from bot.config import ROOT
 from bot.content_manager import ContentManager
-from bot.engine import Engine, Thresholds
+from bot.engine import Engine
 from bot.faq_admin import FaqAdmin
 from bot.i18n import I18n
 from bot.learning import Learning, group_questions
 from bot.storage import Storage
+from tests.matcher_cache import CACHE, THRESHOLDS
 from tests.campaign_fixtures import Chat, FixedClock
 
 
@@ -28,7 +29,7 @@ def world(tmp_path: Path, i18n: I18n, storage: Storage):
     i18n.defaults["app"] = manager.current.pack.app_name
     admin = FaqAdmin(manager, admin_store, store, i18n)
     learning = Learning(manager, admin_store, store, i18n, FixedClock(), suggest=lambda text: [])
-    engine = Engine(manager.current, i18n, storage, Thresholds(0.45, 0.3), (admin, learning))
+    engine = Engine(manager.current, i18n, storage, THRESHOLDS, (admin, learning), cache=CACHE)
     manager.subscribe(engine.load)
     admin.language_of, learning.suggest = engine.language_of, engine.suggest_entries
     store.add_admin("telegram:boss")
@@ -65,6 +66,7 @@ def test_add_paraphrase_changes_the_next_answer(world) -> None:
     question = "quạt máy nhà tui kêu ro ro có phải do ứng dụng không"
     assert answer_id(engine, question) is None
     Chat(engine, "boss").say(f"/themcau check_working {question}")
+    assert engine.live.wait(30)          # the matcher is refitted in the background
     assert answer_id(engine, question) == "check_working"
     assert question in manager.current.entries["check_working"].paraphrases["vi"]
 
@@ -155,6 +157,7 @@ def test_unanswered_grouping_and_the_paraphrase_button(world) -> None:
     first_row = int(next(p for p in boss.payloads() if p.startswith("u:new:")).split(":")[2])
     boss.say(payload=f"u:is:{first_row}:check_working")
     assert "Đã thêm" in boss.text()
+    assert engine.live.wait(30)          # the matcher is refitted in the background
     assert answer_id(engine, "máy bơm nước nhà tui có liên quan chi không") == "check_working"
     boss.say(payload=f"u:is:{first_row}:check_working")
     assert "đã được xử lý" in boss.text()

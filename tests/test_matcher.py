@@ -147,12 +147,12 @@ def test_answers_do_not_depend_on_the_process_or_the_order(tmp_path: Path) -> No
 
 def test_the_cache_serves_the_same_model_and_survives_a_broken_file(content: Content, tmp_path: Path) -> None:
     cache = ModelCache(tmp_path)
-    fitted = build_matcher(content, cache, 0.45)
+    fitted = build_matcher(content, cache)
     (file,) = tmp_path.glob("matcher-*.npz")
-    loaded = build_matcher(content, cache, 0.45)
+    loaded = build_matcher(content, cache)
     assert np.array_equal(fitted.model.coef, loaded.model.coef)
     file.write_bytes(b"not a model")
-    again = build_matcher(content, cache, 0.45)           # fitted again, never a crash
+    again = build_matcher(content, cache)           # fitted again, never a crash
     assert np.array_equal(fitted.model.coef, again.model.coef)
 
 

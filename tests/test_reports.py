@@ -11,7 +11,7 @@ import pytest
 from bot.campaign_store import Area, CampaignStore, VisitInput
 from bot.clock import VIETNAM
 from bot.content import Content
-from bot.engine import Engine, Thresholds
+from bot.engine import Engine
 from bot.features import Ctx
 from bot.i18n import I18n
 from bot.messages import Incoming, Reply
@@ -19,6 +19,7 @@ from bot.report_service import BASELINE, Figures, ReportService
 from bot.reports import Reports
 from bot.state import UserState
 from bot.storage import Storage
+from tests.matcher_cache import CACHE, THRESHOLDS
 
 NOW = datetime(2020, 8, 12, 15, 0, tzinfo=VIETNAM)
 
@@ -175,7 +176,7 @@ def reports(campaign: Campaign, service: ReportService, i18n: I18n, tmp_path: Pa
 
 @pytest.fixture()
 def bot(content: Content, i18n: I18n, storage: Storage, reports: Reports) -> Engine:
-    return Engine(content, i18n, storage, Thresholds(), features=(reports,))
+    return Engine(content, i18n, storage, THRESHOLDS, features=(reports,), cache=CACHE)
 
 
 def say(engine: Engine, user: str, text: str = "", payload: str = "") -> list[Reply]:

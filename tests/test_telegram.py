@@ -25,12 +25,13 @@ from bot.channels.telegram import ALLOWED_UPDATES, COMMANDS
 from bot.channels.telegram_run import build_application, run_telegram, start_telegram, stop_telegram
 from bot.config import ROOT, Settings, load_settings
 from bot.content import Content
-from bot.engine import Engine, Thresholds
+from bot.engine import Engine
 from bot.gate import FloodGuard, FloodLimits
 from bot.i18n import I18n
 from bot.storage import Storage
 from bot.web import SECRET_HEADER, TELEGRAM_PATH, make_web_app, webhook_problem
 from bot.worker import EngineWorker
+from tests.matcher_cache import CACHE, THRESHOLDS
 from tests.fakes.telegram_api import Call, FakeBotApi, callback_update, chat_dict, location_update, text_update
 
 TOKEN = "123:ABC"
@@ -310,8 +311,7 @@ def rich_engine(content: Content, i18n: I18n, storage: Storage, tmp_path: Path) 
              *guide.steps[2:])
     rich = replace(content, entries={**content.entries, "battery": battery},
                    guides={**content.guides, "android_install": replace(guide, steps=steps)}, base_dir=tmp_path)
-    settings = load_settings({})
-    return Engine(rich, i18n, storage, Thresholds(settings.answer_threshold, settings.suggest_threshold))
+    return Engine(rich, i18n, storage, THRESHOLDS, cache=CACHE)
 
 
 async def test_long_answer_is_split_and_markup_is_escaped(fake: FakeBotApi, launch: Launch,

@@ -24,7 +24,7 @@ from bot.channels.zalo import PAYLOAD_PREFIX, ZaloChannel
 from bot.channels.zalo_api import Backoff, ZaloApi
 from bot.config import ROOT, Settings, load_settings
 from bot.content import Content
-from bot.engine import Engine, Thresholds
+from bot.engine import Engine
 from bot.i18n import I18n
 from bot.messages import Incoming
 from bot.serve import build_zalo, serve
@@ -32,6 +32,7 @@ from bot.storage import Storage
 from bot.web import ZALO_PATH, ZALO_SIGNATURE, ZALO_TASKS, ZaloHook, make_web_app
 from bot.worker import EngineWorker
 from bot.zalo_store import ZaloStore
+from tests.matcher_cache import CACHE, THRESHOLDS
 from tests.campaign_fixtures import FixedClock, campaign_engine, village
 from tests.fakes.telegram_api import FakeBotApi, text_update
 from tests.fakes.zalo_api import FakeZaloApi
@@ -140,7 +141,7 @@ async def launch(fake: FakeZaloApi, content: Content, i18n: I18n, tmp_path: Path
     async def start(make_engine: Callable[[Storage], Engine] | None = None, backoff: Backoff = FAST,
                     timeout_s: float = 2.0, **env: str) -> Running:
         storage = Storage.open(str(tmp_path / "zalo.db"))
-        engine = make_engine(storage) if make_engine else Engine(content, i18n, storage, Thresholds(0.45, 0.30))
+        engine = make_engine(storage) if make_engine else Engine(content, i18n, storage, THRESHOLDS, cache=CACHE)
         worker = EngineWorker(engine)
         settings = zalo_settings(fake, **env)
         channel, api = build_zalo(settings, worker, None, backoff=backoff, timeout_s=timeout_s, poll_s=0.05)
@@ -398,7 +399,7 @@ def rich(content: Content, i18n: I18n, tmp_path: Path) -> Callable[[Storage], En
     steps = (replace(guide.steps[0], image="img/bước 1.png"), *guide.steps[1:])
     changed = replace(content, entries={**content.entries, "battery": battery}, base_dir=pack,
                       guides={**content.guides, "android_install": replace(guide, steps=steps)})
-    return lambda storage: Engine(changed, i18n, storage, Thresholds(0.45, 0.30))
+    return lambda storage: Engine(changed, i18n, storage, THRESHOLDS, cache=CACHE)
 
 
 async def test_long_answers_are_split_under_2000_with_buttons_on_the_last(fake: FakeZaloApi, launch: Launch,

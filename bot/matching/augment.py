@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from bot.matching.normaliser import fold
 
 # How many extra sentences each paraphrase gives; the paraphrase itself always comes first.
-VARIANTS = 5
+VARIANTS = 2
 _LETTERS = "abcdeghiklmnopqrstuvxy"
 _TELEX = {"â": "aa", "ă": "aw", "ê": "ee", "ô": "oo", "ơ": "ow", "ư": "uw", "đ": "dd"}
 _TONES = {"\u0301": "s", "\u0300": "f", "\u0309": "r", "\u0303": "x", "\u0323": "j"}

@@ -49,14 +49,16 @@ def model_key(content: Content, sources_: list[Source], params: Params) -> str:
     return h.hexdigest()[:24]
 
 
-def build_matcher(content: Content, cache: ModelCache, answer_threshold: float,
-                  params: Params = Params()) -> Matcher:
+def build_matcher(content: Content, cache: ModelCache, params: Params = Params()) -> Matcher:
     """A matcher for content: the model comes from the cache, else is fitted (a second or two) and kept."""
     started = time.perf_counter()
     sources_ = sources(content)
+    key = model_key(content, sources_, params)
+    built = cache.built.get(key)
+    if isinstance(built, Matcher):
+        return built
     normaliser = normaliser_for(content, sources_)
     labels = tuple(s.label for s in sources_)
-    key = model_key(content, sources_, params)
     model = cache.get(key)
     fitted = model is None
     if model is None:
@@ -70,4 +72,6 @@ def build_matcher(content: Content, cache: ModelCache, answer_threshold: float,
     language = LanguageGuess(words, content.lexicon.english_markers)
     log.info("matcher ready: %d labels, %s in %.2f s", len(labels), "fitted" if fitted else "from cache",
              time.perf_counter() - started)
-    return Matcher(normaliser, model, labels, language, answer_threshold)
+    matcher = Matcher(normaliser, model, labels, language)
+    cache.remember(key, matcher)
+    return matcher

@@ -15,6 +15,16 @@ class ModelCache:
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
+        # Matchers built in this process, by the same key: a rollback, or a second engine over the same content,
+        # costs nothing. Bounded like the folder.
+        self.built: dict[str, object] = {}
+
+    def remember(self, key: str, matcher: object) -> None:
+        """Keep a matcher built in this process for key (the oldest is dropped beyond KEEP)."""
+        self.built.pop(key, None)
+        self.built[key] = matcher
+        while len(self.built) > KEEP:
+            self.built.pop(next(iter(self.built)))
 
     def _path(self, key: str) -> Path | None:
         return self.folder / f"matcher-{key}.npz" if self.folder else None

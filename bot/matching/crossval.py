@@ -2,6 +2,7 @@
 (and without the sentences made from it), i.e. as a new citizen's question worded that way."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from bot.content import Content
@@ -28,21 +29,25 @@ class Verdict:
     match: Match
 
 
-def cross_verdicts(content: Content, answer_threshold: float, folds: int = FOLDS,
-                   params: Params = Params()) -> list[Verdict]:
-    """Every paraphrase's verdict from the fold that left it out (deterministic: folds by paraphrase order)."""
+def _fold(text: str, folds: int) -> int:
+    return int.from_bytes(hashlib.sha1(text.encode()).digest()[:4], "big") % folds
+
+
+def cross_verdicts(content: Content, folds: int = FOLDS, params: Params = Params()) -> list[Verdict]:
+    """Every paraphrase's verdict from the fold that left it out (deterministic: folds by a hash of the text)."""
     sources_ = sources(content)
     normaliser = normaliser_for(content, sources_)
     data = build(sources_, normaliser, Augmenter(content.augmentation, SEED), CHECK_VARIANTS)
     language = LanguageGuess({}, ())
-    owned = sorted(set(data.groups))
+    # A paraphrase's fold comes from its own text, so adding or removing one leaves every other where it was.
+    fold_of = {g: _fold(data.paraphrases[g - 1][1], folds) for g in set(data.groups)}
     verdicts: list[Verdict] = []
     for fold in range(folds):
-        held = {g for n, g in enumerate(owned) if n % folds == fold}
+        held = {g for g, f in fold_of.items() if f == fold}
         keep = [i for i, g in enumerate(data.groups) if g not in held]
         model = fit(tuple(data.texts[i] for i in keep), tuple(data.targets[i] for i in keep), len(data.labels),
                     params)
-        matcher = Matcher(normaliser, model, data.labels, language, answer_threshold)
+        matcher = Matcher(normaliser, model, data.labels, language)
         for group in sorted(held):
             target, text = data.paraphrases[group - 1]
             verdicts.append(Verdict(data.labels[target], text, matcher.match(normaliser.normalise(text))))

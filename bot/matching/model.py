@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 # Measured on eval/tune.tsv (bench/bench_engine.py --only models): char 2-5 + word 1-2, C=1 was best of those tried.
-CHAR_RANGE = (2, 5)
+CHAR_RANGE = (3, 5)
 WORD_RANGE = (1, 2)
 SVM_C = 1.0
 MIN_DF = 2

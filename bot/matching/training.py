@@ -65,7 +65,7 @@ def build(sources_: list[Source], normaliser: Normaliser, augmenter: Augmenter, 
                 if not norm:
                     continue
                 if norm in owner and owner[norm] != target:
-                    clashing.add(norm)     # e.g. a bare "bluezone" made from two labels' paraphrases
+                    clashing.add(norm)     # e.g. the bare app name, made from two labels' paraphrases
                 elif norm not in owner:
                     owner[norm], group_of[norm] = target, group
     kept = [(text, target) for text, target in owner.items() if text not in clashing]
