@@ -20,7 +20,7 @@ from bot.matching.cache import ModelCache
 from bot.matching.labels import ENTRY, INTENT, REJECT
 from bot.matching.live import LiveMatcher
 from bot.matching.matcher import Matcher
-from bot.matching.model import Params, fit
+from bot.matching.model import SVM_TOL, Params, fit
 from bot.matching.training import sources
 
 
@@ -124,10 +124,11 @@ def test_the_numpy_scorer_gives_scikit_learns_scores() -> None:
     words = TfidfVectorizer(analyzer="word", ngram_range=params.word_range, sublinear_tf=True, token_pattern=r"\S+",
                             lowercase=False)
     matrix = hstack([chars.fit_transform(texts), words.fit_transform(texts)]).tocsr()
-    svm = LinearSVC(C=params.c, random_state=0, max_iter=5000).fit(matrix, np.asarray(targets))
-    for question in ("bluezone co ton pin", "cai tren iphone", "bluetooth", "zzz"):
+    svm = LinearSVC(C=params.c, random_state=0, max_iter=5000, tol=SVM_TOL).fit(matrix, np.asarray(targets))
+    for question in ("bluezone co ton pin", "cai tren iphone", "bluetooth", "pin", "ton pin pin pin"):
         q = hstack([chars.transform([question]), words.transform([question])]).tocsr()
         assert np.allclose(model.scores(question), svm.decision_function(q)[0], atol=1e-4), question
+    assert model.scores("zzz qqq") is None      # nothing seen in training: no verdict at all
 
 
 def test_answers_do_not_depend_on_the_process_or_the_order(tmp_path: Path) -> None:

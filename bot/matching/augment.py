@@ -50,6 +50,29 @@ def telex(text: str) -> str:
     return " ".join(out)
 
 
+_VNI_TONES = {"\u0301": "1", "\u0300": "2", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
+_VNI_MARKS = {"\u0302": "6", "\u031b": "7", "\u0306": "8"}
+
+
+def vni(text: str) -> str:
+    """Text as typed in VNI with the keyboard's conversion off ("không" -> "kho6ng", "đ" -> "d9")."""
+    import unicodedata
+
+    out = []
+    for word in text.split(" "):
+        tone = ""
+        letters = []
+        for ch in unicodedata.normalize("NFD", word):
+            if ch in _VNI_TONES:
+                tone = _VNI_TONES[ch]
+            elif ch in _VNI_MARKS:
+                letters.append(_VNI_MARKS[ch])
+            else:
+                letters.append("d9" if ch == "đ" else ch)
+        out.append("".join(letters) + tone)
+    return " ".join(out)
+
+
 class Augmenter:
     """Makes the training sentences for one paraphrase."""
 
@@ -63,11 +86,12 @@ class Augmenter:
         """The paraphrase first, then `variants` others; Vietnamese ones get the chat forms."""
         yield text
         rng = random.Random(f"{self.seed}:{lang}:{text}")   # str seeds do not depend on PYTHONHASHSEED
-        makers = [self._folded, self._chat, self._typos, self._polite, self._context, self._telex]
+        makers = [self._folded, self._chat, self._typos, self._polite, self._context, self._telex, self._vni]
         if lang != "vi":
-            makers = [self._typos, self._english_chatter, self._typos, self._dropped]
-        for i in range(variants):
-            yield makers[i % len(makers)](text.lower(), rng)
+            makers = [self._typos, self._english_chatter, self._dropped]
+        # each paraphrase gets a seeded choice of kinds, so that every kind appears across the content
+        for maker in rng.sample(makers, min(variants, len(makers))):
+            yield maker(text.lower(), rng)
 
     def _folded(self, text: str, rng: random.Random) -> str:
         return fold(self._chat(text, rng))
@@ -112,6 +136,13 @@ class Augmenter:
         for i in range(len(words)):
             if rng.random() < 0.6:
                 words[i] = telex(words[i])
+        return " ".join(words)
+
+    def _vni(self, text: str, rng: random.Random) -> str:
+        words = text.split()
+        for i in range(len(words)):
+            if rng.random() < 0.6:
+                words[i] = vni(words[i])
         return " ".join(words)
 
     def _english_chatter(self, text: str, rng: random.Random) -> str:

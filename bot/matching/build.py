@@ -62,13 +62,13 @@ def build_matcher(content: Content, cache: ModelCache, params: Params = Params()
     model = cache.get(key)
     fitted = model is None
     if model is None:
-        data = build(sources_, normaliser, Augmenter(content.augmentation, SEED), VARIANTS)
+        data = build(sources_, normaliser, Augmenter(content.augmentation, SEED), VARIANTS, cache.sentences)
         model = fit(data.texts, data.targets, len(labels), params)
         cache.put(key, model)
     words: dict[str, set[str]] = {}
     for source in sources_:
         for lang, text in source.paraphrases:
-            words.setdefault(lang, set()).update(normaliser.normalise(text).words)
+            words.setdefault(lang, set()).update(cache.sentences.words(normaliser, text))
     language = LanguageGuess(words, content.lexicon.english_markers)
     log.info("matcher ready: %d labels, %s in %.2f s", len(labels), "fitted" if fitted else "from cache",
              time.perf_counter() - started)

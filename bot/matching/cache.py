@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 
 from bot.matching.model import LinearModel
+from bot.matching.training import SentenceMemo
 
 log = logging.getLogger(__name__)
 KEEP = 4    # a few recent versions (an admin's edit and its rollback) stay; older files are removed
@@ -18,6 +19,7 @@ class ModelCache:
         # Matchers built in this process, by the same key: a rollback, or a second engine over the same content,
         # costs nothing. Bounded like the folder.
         self.built: dict[str, object] = {}
+        self.sentences = SentenceMemo()     # normalised training sentences, reused by the next fit
 
     def remember(self, key: str, matcher: object) -> None:
         """Keep a matcher built in this process for key (the oldest is dropped beyond KEEP)."""

@@ -69,8 +69,8 @@ def decide(match: Match, thresholds: Thresholds, content: Answerable) -> Decisio
     best = label.id if label else None
     if label is None or confidence < thresholds.suggest:
         return Decision(UNANSWERED, best)
-    if label.kind == REJECT:
-        return Decision(OUT_OF_SCOPE, best)
+    if label.kind == REJECT:     # declining as off-topic must be as sure as answering; else "not sure"
+        return Decision(OUT_OF_SCOPE if confidence >= thresholds.answer else UNANSWERED, best)
     if label.kind == INTENT:
         if not intents(label.id):
             return Decision(UNANSWERED, best)

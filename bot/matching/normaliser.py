@@ -125,11 +125,25 @@ class Normaliser:
         self._decode_cache.clear()
 
     def _folded_words(self, text: str) -> list[str]:
-        cleaned = clean(text[: MAX_MATCH_CHARS * 2])[:MAX_MATCH_CHARS]
+        return self._fold_cleaned(clean(text[: MAX_MATCH_CHARS * 2])[:MAX_MATCH_CHARS])
+
+    def _fold_cleaned(self, cleaned: str) -> list[str]:
         mapped: list[str] = []
         for word in words(cleaned):
             mapped.extend(words(self._accented.get(word, word)))
         return [_REPEATS.sub(r"\1", fold(w)) for w in mapped]
+
+    def folded_words(self, text: str) -> list[str]:
+        """The message's words folded, dialect mapped, before telex/VNI decoding and the lexicon."""
+        return self._folded_words(text)
+
+    def decoded(self, word: str) -> str:
+        """What a folded word is read as: itself when known, else its telex/VNI decoding or nearest spelling."""
+        return self._decoded(word)
+
+    def text_of(self, decoded: list[str]) -> str:
+        """The standard form of already decoded words (what normalise(...).text gives for them)."""
+        return " ".join(self._tokens(decoded)[0])
 
     def _decoded(self, word: str) -> str:
         """A known word for an unknown one: telex/VNI typing read back, else the nearest spelling (a typo)."""
@@ -162,11 +176,8 @@ class Normaliser:
         """Bring one message to its standard token form."""
         cleaned = clean(text[: MAX_MATCH_CHARS * 2])[:MAX_MATCH_CHARS]
         has_marks = any(fold(w) != w for w in words(cleaned))
-        folded = [self._decoded(w) for w in self._folded_words(cleaned)]
-        tokens = self._apply_phrases(folded)
-        tokens = [t for token in tokens for t in self._folded.get(token, (token,))]
-        tokens = [self._app_name(t) for t in tokens]
-        tokens, os_ = self._devices(tokens)
+        folded = [self._decoded(w) for w in self._fold_cleaned(cleaned)]
+        tokens, os_ = self._tokens(folded)
         return Normalised(
             raw=cleaned,
             tokens=tuple(tokens),
@@ -176,6 +187,12 @@ class Normaliser:
             names_app=bool(self.lexicon.app_canonical) and self.lexicon.app_canonical in tokens,
             os=os_,
         )
+
+    def _tokens(self, folded: list[str]) -> tuple[list[str], str]:
+        tokens = self._apply_phrases(folded)
+        tokens = [t for token in tokens for t in self._folded.get(token, (token,))]
+        tokens = [self._app_name(t) for t in tokens]
+        return self._devices(tokens)
 
     def _devices(self, tokens: list[str]) -> tuple[list[str], str]:
         """A brand or model is replaced by its system's word ("oppo" -> "dien thoai", "ipad" -> "iphone"), so

@@ -49,8 +49,45 @@ def _pairs(paraphrases: dict[str, tuple[str, ...]]) -> tuple[tuple[str, str], ..
     return tuple((lang, p) for lang, items in paraphrases.items() for p in items)
 
 
-def build(sources_: list[Source], normaliser: Normaliser, augmenter: Augmenter, variants: int) -> TrainingSet:
+class SentenceMemo:
+    """Normalised training sentences kept from one fit to the next: after an admin's edit only the new sentences
+    are normalised again. A kept sentence is reused only when each of its words is still read the same way by
+    the new normaliser (a new paraphrase can make a word known that was decoded or corrected before)."""
+
+    MAX = 200_000
+
+    def __init__(self) -> None:
+        self.lexicon: object = None
+        self.items: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {}
+
+    def words(self, normaliser: Normaliser, sentence: str) -> tuple[str, ...]:
+        """normaliser.normalise(sentence).words (decoded folded words), through the memo."""
+        self.text(normaliser, sentence)
+        return self.items[sentence][1]
+
+    def text(self, normaliser: Normaliser, sentence: str) -> str:
+        """normaliser.normalise(sentence).text, from the memo when still valid."""
+        if self.lexicon != normaliser.lexicon:
+            self.items.clear()
+            self.lexicon = normaliser.lexicon
+        kept = self.items.get(sentence)
+        if kept is not None:
+            raw, decoded, text = kept
+            if all(normaliser.decoded(w) == d for w, d in zip(raw, decoded)):
+                return text
+        raw = tuple(normaliser.folded_words(sentence))
+        decoded = tuple(normaliser.decoded(w) for w in raw)
+        text = normaliser.text_of(list(decoded))
+        if len(self.items) >= self.MAX:
+            self.items.clear()
+        self.items[sentence] = (raw, decoded, text)
+        return text
+
+
+def build(sources_: list[Source], normaliser: Normaliser, augmenter: Augmenter, variants: int,
+          memo: SentenceMemo | None = None) -> TrainingSet:
     """Normalised, de-duplicated sentences for every source; a sentence two labels share goes to neither."""
+    memo = memo or SentenceMemo()
     owner: dict[str, int] = {}
     group_of: dict[str, int] = {}
     clashing: set[str] = set()
@@ -61,7 +98,7 @@ def build(sources_: list[Source], normaliser: Normaliser, augmenter: Augmenter, 
             group += 1
             written.append((target, text))
             for sentence in augmenter.sentences(text, lang, variants):
-                norm = normaliser.normalise(sentence).text
+                norm = memo.text(normaliser, sentence)
                 if not norm:
                     continue
                 if norm in owner and owner[norm] != target:
