@@ -182,3 +182,27 @@ def test_a_refit_runs_in_the_background_while_the_old_matcher_answers(content: C
     assert live.current is first and not live.wait(0.05)     # still the old one, refit pending
     release.set()
     assert live.wait(10) and live.current is not first and built == [content.pack.id, "second"]
+
+
+def test_a_phone_named_in_an_install_question_gets_that_systems_entry(engine) -> None:  # noqa: ANN001
+    from bot.messages import Incoming
+
+    for text, expected in (("dt samsung cài bluezone sao ad", "install_android"),
+                           ("con ip 11 của em cài bluezone sao", "install_ios")):
+        turn = engine.process(Incoming("cli", "u", "u", text=text)).turn
+        assert (turn.outcome, turn.matched_id) == ("answered", expected), text
+
+
+def test_bands_answer_suggest_and_decline(content: Content) -> None:
+    from bot.matching.decision import Answerable, Thresholds, decide
+    from bot.matching.labels import Label, Match
+
+    bands, answerable = Thresholds(0.5, 0.2), Answerable(content)
+    battery, data = Label("battery", ENTRY), Label("mobile_data", ENTRY)
+    other = Label("daily_life", REJECT)
+    assert decide(Match(battery, 0.7, ((battery, 0.7),)), bands, answerable).outcome == "answered"
+    unsure = decide(Match(battery, 0.3, ((battery, 0.3), (data, 0.25))), bands, answerable)
+    assert unsure.outcome == "suggested" and unsure.suggestions == ("battery", "mobile_data")
+    assert decide(Match(other, 0.7, ((other, 0.7),)), bands, answerable).outcome == "out_of_scope"
+    assert decide(Match(other, 0.3, ((other, 0.3),)), bands, answerable).outcome == "unanswered"
+    assert decide(Match(Label("gone", ENTRY), 0.9, ()), bands, answerable).outcome == "unanswered"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -29,12 +30,10 @@ class Augmentation:
 
 def telex(text: str) -> str:
     """Text as typed in telex with the keyboard's conversion off ("không" -> "khoong")."""
-    import unicodedata
-
     out = []
     for word in text.split(" "):
         tone = ""
-        letters = []
+        letters: list[str] = []
         for ch in unicodedata.normalize("NFD", word):
             if ch in _TONES:
                 tone = _TONES[ch]
@@ -56,12 +55,10 @@ _VNI_MARKS = {"\u0302": "6", "\u031b": "7", "\u0306": "8"}
 
 def vni(text: str) -> str:
     """Text as typed in VNI with the keyboard's conversion off ("không" -> "kho6ng", "đ" -> "d9")."""
-    import unicodedata
-
     out = []
     for word in text.split(" "):
         tone = ""
-        letters = []
+        letters: list[str] = []
         for ch in unicodedata.normalize("NFD", word):
             if ch in _VNI_TONES:
                 tone = _VNI_TONES[ch]

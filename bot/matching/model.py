@@ -110,8 +110,9 @@ class LinearModel:
     def load(cls, path: Path) -> LinearModel:
         """Read a model written by save()."""
         with np.load(path, allow_pickle=False) as data:
-            params = Params(tuple(int(x) for x in data["char_range"]), tuple(int(x) for x in data["word_range"]),
-                            float(data["c"][0]), int(data["min_df"][0]))   # type: ignore[arg-type]
+            lo, hi = (int(x) for x in data["char_range"])
+            wlo, whi = (int(x) for x in data["word_range"])
+            params = Params((lo, hi), (wlo, whi), float(data["c"][0]), int(data["min_df"][0]))
             char_vocab = {str(g): i for i, g in enumerate(data["char_vocab"])}
             word_vocab = {str(g): i for i, g in enumerate(data["word_vocab"])}
             return cls(params, char_vocab, word_vocab, data["idf"], data["coef"], data["intercept"])
