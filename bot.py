@@ -7,12 +7,16 @@ import logging
 import sqlite3
 import sys
 
-from bot import cli_agencies, cli_campaign, cli_eval, cli_faq, cli_reports
 from bot.app import background_jobs, build_app
+from bot.cli import agencies as cli_agencies
+from bot.cli import campaign as cli_campaign
+from bot.cli import eval as cli_eval
+from bot.cli import faq as cli_faq
+from bot.cli import reports as cli_reports
 from bot.config import ConfigError, Settings, load_settings
-from bot.content import ContentInvalid
+from bot.content.loader import ContentInvalid
 from bot.i18n import CatalogError, I18n
-from bot.storage import Storage
+from bot.storage.database import Storage
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -47,9 +51,9 @@ def run_telegram_mode(args: argparse.Namespace, settings: Settings, i18n: I18n) 
 
     from telegram.error import BadRequest, InvalidToken, NetworkError
 
-    from bot.channels.telegram_run import run_telegram
-    from bot.web import webhook_problem
-    from bot.worker import EngineWorker
+    from bot.channels.telegram.run import run_telegram
+    from bot.runtime.web import webhook_problem
+    from bot.runtime.worker import EngineWorker
 
     lang = settings.default_locale
     problem = "cli.no_token" if not settings.telegram_token else None
@@ -63,7 +67,7 @@ def run_telegram_mode(args: argparse.Namespace, settings: Settings, i18n: I18n) 
     worker = EngineWorker(engine)
 
     def background(application):   # noqa: ANN001, ANN202 - PTB's Application
-        from bot.channels.telegram_sender import telegram_sender
+        from bot.channels.telegram.sender import telegram_sender
 
         return background_jobs(app, settings, i18n, {"telegram": telegram_sender(application.bot)}, worker)
 
@@ -90,7 +94,7 @@ def run(args: argparse.Namespace, settings: Settings, i18n: I18n) -> int:
     if args.mode == "telegram":
         return run_telegram_mode(args, settings, i18n)
     if args.mode == "serve":
-        from bot.serve import run_serve
+        from bot.runtime.serve import run_serve
         built = build_app(settings, i18n)
         return run_serve(settings, built, i18n, args.host, args.port,
                          background=lambda senders, worker: background_jobs(built, settings, i18n, senders, worker))
@@ -111,12 +115,12 @@ def run(args: argparse.Namespace, settings: Settings, i18n: I18n) -> int:
     if args.mode in ("areas", "admin", "team"):
         return cli_campaign.run(args, app.store, i18n, app.teams, lang)
     if args.mode == "dashboard-link":
-        from bot.dashboard_auth import run_link
+        from bot.dashboard.auth import run_link
         return run_link(args, app.dashboard.auth, settings.public_url)
     if args.mode == "units":
         return cli_agencies.run(args, app.agency_store, app.store, i18n, app.agencies, lang)
     if args.mode == "report":
-        from bot.report_service import ReportService
+        from bot.reports.service import ReportService
         return cli_reports.run_report(args, app.store, ReportService(app.store), i18n)
     if args.mode == "demo":
         return cli_reports.run_demo(args, app.store, i18n)

@@ -24,17 +24,17 @@ sys.path.insert(0, str(ROOT))
 
 from openpyxl import LXML  # noqa: E402
 
-from bot.campaign_store import CampaignStore  # noqa: E402
+from bot.campaign.demo import fill_demo  # noqa: E402
+from bot.campaign.visits import Visits  # noqa: E402
 from bot.clock import vietnam_now  # noqa: E402
-from bot.content import load_content  # noqa: E402
-from bot.demo import fill_demo  # noqa: E402
-from bot.engine import Engine, Thresholds  # noqa: E402
-from bot.exports import export_titles, write_xlsx  # noqa: E402
+from bot.content.loader import load_content  # noqa: E402
+from bot.core.engine import Engine, Thresholds  # noqa: E402
+from bot.core.messages import Incoming  # noqa: E402
 from bot.i18n import I18n  # noqa: E402
-from bot.messages import Incoming  # noqa: E402
-from bot.report_service import ReportService  # noqa: E402
-from bot.storage import Storage  # noqa: E402
-from bot.visits import Visits  # noqa: E402
+from bot.reports.exports import export_titles, write_xlsx  # noqa: E402
+from bot.reports.service import ReportService  # noqa: E402
+from bot.storage.campaign_store import CampaignStore  # noqa: E402
+from bot.storage.database import Storage  # noqa: E402
 
 TEAM = 200   # members logging in the benchmark, spread over villages
 

@@ -27,14 +27,14 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 
-from bot.admin_store import AdminStore  # noqa: E402
-from bot.campaign_store import CampaignStore  # noqa: E402
+from bot.campaign.demo import fill_demo  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.dashboard_pages import Dashboard, build_dashboard  # noqa: E402
-from bot.demo import fill_demo  # noqa: E402
+from bot.dashboard.pages import Dashboard, build_dashboard  # noqa: E402
 from bot.i18n import I18n  # noqa: E402
-from bot.storage import Storage  # noqa: E402
-from bot.web import make_web_app  # noqa: E402
+from bot.runtime.web import make_web_app  # noqa: E402
+from bot.storage.admin_store import AdminStore  # noqa: E402
+from bot.storage.campaign_store import CampaignStore  # noqa: E402
+from bot.storage.database import Storage  # noqa: E402
 
 ADMIN = "bench:admin"
 

@@ -15,7 +15,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -24,17 +23,25 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import load_settings  # noqa: E402
-from bot.content import Content, Entry, load_content  # noqa: E402
-from bot.engine import Engine  # noqa: E402
+from bot.content.loader import Content, Entry, load_content  # noqa: E402
+from bot.core.engine import Engine  # noqa: E402
+from bot.core.messages import Incoming  # noqa: E402
 from bot.i18n import I18n  # noqa: E402
 from bot.matching.build import build_matcher, normaliser_for  # noqa: E402
 from bot.matching.cache import ModelCache  # noqa: E402
 from bot.matching.decision import Answerable, Thresholds, decide  # noqa: E402
-from bot.matching.evaluate import Item, Report, Result, calibrate, read_items, report, run  # noqa: E402
-from bot.matching.labels import ENTRY, INTENT, Label, Match  # noqa: E402
+from bot.matching.evaluate import (  # noqa: E402
+    Item,
+    Report,
+    Result,
+    calibrate,
+    read_items,
+    report,
+    run,
+)
+from bot.matching.labels import Label, Match  # noqa: E402
 from bot.matching.training import sources  # noqa: E402
-from bot.messages import Incoming  # noqa: E402
-from bot.storage import Storage  # noqa: E402
+from bot.storage.database import Storage  # noqa: E402
 
 SETS = [ROOT.parent / "shared" / "eval" / "dev.txt", ROOT / "bench" / "heldout.tsv", ROOT / "eval" / "tune.tsv",
         ROOT / "eval" / "final.tsv"]

@@ -7,14 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.admin_store import AdminStore
 from bot.config import Settings
-from bot.content import Content
-from bot.content_manager import ContentManager
-from bot.engine import Engine, Thresholds
+from bot.content.loader import Content
+from bot.core.engine import Engine, Thresholds
+from bot.curation.live import ContentManager
 from bot.i18n import I18n
 from bot.matching.cache import ModelCache
-from bot.storage import Storage
+from bot.storage.admin_store import AdminStore
+from bot.storage.database import Storage
 
 
 @dataclass
@@ -51,21 +51,21 @@ def build_app(settings: Settings, i18n: I18n, campaign: bool = True) -> App:
 
 def _build_campaign(settings: Settings, i18n: I18n, storage: Storage, admin_store: AdminStore,
                     manager: ContentManager, thresholds: Thresholds) -> App:
-    from bot.agencies import Agencies
-    from bot.agency_store import AgencyStore
-    from bot.areas import seed_province
-    from bot.broadcast import Broadcasts
-    from bot.broadcast_store import BroadcastStore
-    from bot.campaign_store import CampaignStore
+    from bot.agencies.chat import Agencies
+    from bot.broadcasts.broadcast import Broadcasts
+    from bot.campaign.areas import seed_province
+    from bot.campaign.teams import Teams
+    from bot.campaign.visits import Visits
     from bot.clock import vietnam_now
-    from bot.dashboard_auth import DashboardCommand
-    from bot.dashboard_pages import build_dashboard
-    from bot.faq_admin import FaqAdmin
-    from bot.learning import Learning
-    from bot.report_service import ReportService
-    from bot.reports import Reports
-    from bot.teams import Teams
-    from bot.visits import Visits
+    from bot.curation.faq_admin import FaqAdmin
+    from bot.curation.learning import Learning
+    from bot.dashboard.auth import DashboardCommand
+    from bot.dashboard.pages import build_dashboard
+    from bot.reports.chat import Reports
+    from bot.reports.service import ReportService
+    from bot.storage.agency_store import AgencyStore
+    from bot.storage.broadcast_store import BroadcastStore
+    from bot.storage.campaign_store import CampaignStore
 
     store = CampaignStore(storage)
     seed_province(store, settings.areas_file)
@@ -96,10 +96,10 @@ def background_jobs(app: App, settings: Settings, i18n: I18n, senders: dict, wor
     reminders to agencies that have not reported."""
     import asyncio
 
-    from bot.broadcast import Broadcaster
+    from bot.agencies.reminders import remind_late_units
+    from bot.broadcasts.broadcast import Broadcaster
     from bot.clock import vietnam_now
-    from bot.reminders import remind_late_units
-    from bot.watcher import watch_content
+    from bot.curation.watcher import watch_content
 
     broadcaster = Broadcaster(app.broadcasts.bstore, senders, i18n, settings.default_locale)
     app.broadcasts.wake = broadcaster.wake

@@ -1,8 +1,8 @@
 """gettext catalogs per locale (read from .po with babel at start-up); number, percent and date formatting."""
 from __future__ import annotations
 
-import io
 import datetime as dt
+import io
 from pathlib import Path
 
 from babel import Locale

@@ -3,18 +3,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.areas import import_csv, seed_province
-from bot.campaign_store import CampaignStore
+from bot.campaign.areas import import_csv, seed_province
+from bot.campaign.teams import Teams
+from bot.campaign.visits import Visits
 from bot.clock import VIETNAM
 from bot.config import ROOT
-from bot.content import Content
-from bot.engine import Engine
-from bot.features import Feature
+from bot.content.loader import Content
+from bot.core.engine import Engine
+from bot.core.features import Feature
+from bot.core.messages import Incoming, Location, Reply
 from bot.i18n import I18n
-from bot.messages import Incoming, Location, Reply
-from bot.storage import Storage
-from bot.teams import Teams
-from bot.visits import Visits
+from bot.storage.campaign_store import CampaignStore
+from bot.storage.database import Storage
 from tests.matcher_cache import CACHE, THRESHOLDS
 
 

@@ -6,13 +6,13 @@ from pathlib import Path
 import pytest
 
 from bot.config import ROOT, load_settings
-from bot.content import Content, load_content
-from bot.engine import Engine, Thresholds
+from bot.content.loader import Content, load_content
+from bot.core.engine import Engine, Thresholds
 from bot.i18n import I18n
 from bot.matching.build import build_matcher, normaliser_for
 from bot.matching.matcher import Matcher
 from bot.matching.normaliser import Normaliser
-from bot.storage import Storage
+from bot.storage.database import Storage
 from tests.matcher_cache import CACHE
 
 

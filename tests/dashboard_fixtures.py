@@ -7,13 +7,13 @@ from datetime import datetime
 
 from aiohttp.test_utils import TestClient
 
-from bot.admin_store import AdminStore
-from bot.campaign_store import Area, CampaignStore, VisitInput
 from bot.clock import VIETNAM
 from bot.config import load_settings
-from bot.dashboard_pages import Dashboard, build_dashboard
+from bot.dashboard.pages import Dashboard, build_dashboard
 from bot.i18n import I18n
-from bot.storage import Storage
+from bot.storage.admin_store import AdminStore
+from bot.storage.campaign_store import Area, CampaignStore, VisitInput
+from bot.storage.database import Storage
 
 PROVINCE_ADMIN, DISTRICT_ADMIN, NOBODY = "telegram:1", "telegram:2", "telegram:3"
 SECRET_NAMES = ("Nguyễn Văn Tí", "Trần Thị <b>Mận</b>", "Lê Văn Sửu")   # household names: personal data

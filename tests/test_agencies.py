@@ -10,22 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli_agencies
-from bot.agencies import Agencies
-from bot.agency_store import AgencyStore, ReportInput
-from bot.campaign_store import CampaignStore
+from bot.agencies.chat import Agencies
+from bot.agencies.reminders import remind_late_units, remind_once
+from bot.agencies.unit_import import import_csv
+from bot.campaign.teams import Teams
+from bot.campaign.visits import Visits
+from bot.cli import agencies as cli_agencies
 from bot.clock import VIETNAM
-from bot.content import Content
-from bot.engine import Engine
+from bot.content.loader import Content
+from bot.core.engine import Engine
+from bot.core.state import State
 from bot.i18n import I18n
-from bot.reminders import remind_late_units, remind_once
-from bot.state import State
-from bot.storage import Storage
-from bot.teams import Teams
-from bot.unit_import import import_csv
-from bot.visits import Visits
-from tests.matcher_cache import CACHE, THRESHOLDS
+from bot.storage.agency_store import AgencyStore, ReportInput
+from bot.storage.campaign_store import CampaignStore
+from bot.storage.database import Storage
 from tests.campaign_fixtures import Chat, FixedClock, seeded_store
+from tests.matcher_cache import CACHE, THRESHOLDS
 
 UNITS_CSV = """don_vi_cha,don_vi,loai,huyen
 ,Sở Y tế,sở,

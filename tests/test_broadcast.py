@@ -5,13 +5,13 @@ import asyncio
 
 import pytest
 
-from bot.admin_store import AdminStore
-from bot.broadcast import Broadcaster, Broadcasts, Pace
-from bot.broadcast_store import BroadcastStore
-from bot.content import Content
+from bot.broadcasts.broadcast import Broadcaster, Broadcasts, Pace
+from bot.content.loader import Content
+from bot.core.state import UserState
 from bot.i18n import I18n
-from bot.state import UserState
-from bot.storage import Storage
+from bot.storage.admin_store import AdminStore
+from bot.storage.broadcast_store import BroadcastStore
+from bot.storage.database import Storage
 from tests.campaign_fixtures import Chat, FixedClock, campaign_engine, village
 
 

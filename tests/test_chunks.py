@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from bot.chunks import split_text
+from bot.core.chunks import split_text
 
 
 def squeeze(text: str) -> str:

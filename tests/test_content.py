@@ -8,9 +8,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.config import ROOT
-from bot.content import REQUIRED_INTENTS, Content, ContentInvalid, load_content
+from bot.content.loader import REQUIRED_INTENTS, Content, ContentInvalid, load_content
 from bot.i18n import I18n
-
 
 REQUIRED_IDS = {
     "what_is_bluezone", "how_it_works", "who_made", "why_install", "is_mandatory", "install", "install_android",

@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.admin_store import AdminStore
 from bot.config import ROOT
-from bot.content import Content, ContentError, load_content
-from bot.content_check import check, check_content, conflicts
-from bot.content_export import export
-from bot.content_manager import ContentManager
-from bot.storage import Storage
-from bot.watcher import watch_content
+from bot.content.loader import Content, ContentError, load_content
+from bot.curation.check import check, check_content, conflicts
+from bot.curation.export import export
+from bot.curation.live import ContentManager
+from bot.curation.watcher import watch_content
+from bot.storage.admin_store import AdminStore
+from bot.storage.database import Storage
 
 INTENTS = ROOT / "intents"
 EXTRA_ENTRY = """entries:
@@ -202,7 +202,7 @@ def test_export_copies_images(tmp_path: Path) -> None:
 # --- python bot.py faq ... ----------------------------------------------------------------------------------------
 
 BOT = ROOT / "bot.py"
-wired = pytest.mark.skipif("cli_faq" not in BOT.read_text(encoding="utf-8"), reason="bot.py does not wire `faq` yet")
+wired = pytest.mark.skipif("cli_faq" not in BOT.read_text(encoding="utf-8"), reason="bot.py does not wire `faq`")
 
 
 def bot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:

@@ -12,19 +12,33 @@ import openpyxl
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.campaign_store import VisitInput
-from bot.content import Content
-from bot.dashboard_auth import COOKIE, DashboardCommand, run_link
-from bot.dashboard_pages import FreshCache
-from bot.engine import Engine
+from bot.content.loader import Content
+from bot.core.engine import Engine
+from bot.core.messages import Incoming
+from bot.dashboard.auth import COOKIE, DashboardCommand, run_link
+from bot.dashboard.charts import (
+    Bar,
+    Marker,
+    Series,
+    bar_chart,
+    line_chart,
+    nice_ceiling,
+)
+from bot.dashboard.pages import FreshCache
 from bot.i18n import I18n
-from bot.messages import Incoming
-from bot.storage import Storage
-from bot.svg_charts import Bar, Marker, Series, bar_chart, line_chart, nice_ceiling
-from bot.web import make_web_app
+from bot.runtime.web import make_web_app
+from bot.storage.campaign_store import VisitInput
+from bot.storage.database import Storage
+from tests.dashboard_fixtures import (
+    DISTRICT_ADMIN,
+    NOBODY,
+    PROVINCE_ADMIN,
+    World,
+    build_world,
+    nonce_of,
+    sign_in,
+)
 from tests.matcher_cache import CACHE, THRESHOLDS
-from tests.dashboard_fixtures import (DISTRICT_ADMIN, NOBODY, PROVINCE_ADMIN, World, build_world, nonce_of,
-                                      sign_in)
 
 
 @pytest.fixture()
@@ -268,7 +282,7 @@ async def test_agency_page_without_agency_data(client: TestClient, world: World)
 
 async def test_agency_page_shows_reports_and_who_is_late(storage: Storage, i18n: I18n) -> None:
     agencies = pytest.importorskip(
-        "bot.agency_store", reason="bot/agency_store.py (agency reports, another task) is not there yet; without it "
+        "bot.storage.agency_store", reason="bot/storage/agency_store.py (agency reports) is not there; without it "
                                    "the page says 'no agency data' (tested above)")
     store = agencies.AgencyStore(storage)
     world = build_world(storage, i18n, agencies=store)

@@ -12,15 +12,15 @@ import openpyxl
 import pytest
 from aiohttp import web
 
-from bot.admin_store import AdminStore
-from bot.campaign_store import CampaignStore
+from bot.campaign.demo import fill_demo
 from bot.clock import VIETNAM
 from bot.config import ROOT, load_settings
-from bot.dashboard_pages import build_dashboard
-from bot.demo import fill_demo
+from bot.dashboard.pages import build_dashboard
 from bot.i18n import I18n
-from bot.storage import Storage
-from bot.web import make_web_app
+from bot.runtime.web import make_web_app
+from bot.storage.admin_store import AdminStore
+from bot.storage.campaign_store import CampaignStore
+from bot.storage.database import Storage
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -5,10 +5,10 @@ import sqlite3
 
 import pytest
 
-from bot.engine import Engine
-from bot.messages import Incoming, Reply
-from bot.replies import P_MENU
-from bot.state import State
+from bot.core.engine import Engine
+from bot.core.messages import Incoming, Reply
+from bot.core.replies import P_MENU
+from bot.core.state import State
 
 
 def say(engine: Engine, text: str = "", payload: str = "", user: str = "1", hint: str = "vi") -> list[Reply]:

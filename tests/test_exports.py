@@ -10,14 +10,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bot.campaign_store import Area, CampaignStore, VisitInput
-from bot.cli_reports import add_demo_parser, add_report_parser, run_demo, run_report
+from bot.campaign.demo import fill_demo, province_names
+from bot.cli.reports import add_demo_parser, add_report_parser, run_demo, run_report
 from bot.clock import VIETNAM
-from bot.demo import fill_demo, province_names
-from bot.exports import export_titles, write_csv, write_xlsx
 from bot.i18n import I18n
-from bot.report_service import ReportService
-from bot.storage import Storage
+from bot.reports.exports import export_titles, write_csv, write_xlsx
+from bot.reports.service import ReportService
+from bot.storage.campaign_store import Area, CampaignStore, VisitInput
+from bot.storage.database import Storage
 
 MADE = datetime(2020, 8, 12, 15, 0, tzinfo=VIETNAM)
 

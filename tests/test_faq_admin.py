@@ -6,17 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.admin_store import AdminStore
-from bot.campaign_store import CampaignStore
 from bot.config import ROOT
-from bot.content_manager import ContentManager
-from bot.engine import Engine
-from bot.faq_admin import FaqAdmin
+from bot.core.engine import Engine
+from bot.core.messages import Incoming
+from bot.curation.faq_admin import FaqAdmin
+from bot.curation.learning import Learning, group_questions
+from bot.curation.live import ContentManager
 from bot.i18n import I18n
-from bot.learning import Learning, group_questions
-from bot.storage import Storage
-from tests.matcher_cache import CACHE, THRESHOLDS
+from bot.storage.admin_store import AdminStore
+from bot.storage.campaign_store import CampaignStore
+from bot.storage.database import Storage
 from tests.campaign_fixtures import Chat, FixedClock
+from tests.matcher_cache import CACHE, THRESHOLDS
 
 
 @pytest.fixture()
@@ -37,7 +38,7 @@ def world(tmp_path: Path, i18n: I18n, storage: Storage):
 
 
 def answer_id(engine: Engine, text: str) -> str | None:
-    turn = engine.process(__import__("bot.messages").messages.Incoming("telegram", "citizen", "c", text=text)).turn
+    turn = engine.process(Incoming("telegram", "citizen", "c", text=text)).turn
     return turn.matched_id if turn.outcome == "answered" else None
 
 

@@ -1,10 +1,10 @@
 """The gate before the engine: re-delivered events handled once, floods slowed down."""
 from __future__ import annotations
 
-from bot.engine import Engine
-from bot.gate import Admission, FloodGuard, FloodLimits
-from bot.messages import Incoming
-from bot.worker import EngineWorker
+from bot.core.engine import Engine
+from bot.core.messages import Incoming
+from bot.runtime.gate import Admission, FloodGuard, FloodLimits
+from bot.runtime.worker import EngineWorker
 
 
 class Clock:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from bot.config import ROOT
-from bot.content import Content
+from bot.content.loader import Content
 from bot.matching.build import build_matcher, model_key
 from bot.matching.cache import ModelCache
 from bot.matching.labels import ENTRY, INTENT, REJECT
@@ -185,7 +185,7 @@ def test_a_refit_runs_in_the_background_while_the_old_matcher_answers(content: C
 
 
 def test_a_phone_named_in_an_install_question_gets_that_systems_entry(engine) -> None:  # noqa: ANN001
-    from bot.messages import Incoming
+    from bot.core.messages import Incoming
 
     for text, expected in (("dt samsung cài bluezone sao ad", "install_android"),
                            ("con ip 11 của em cài bluezone sao", "install_ios")):

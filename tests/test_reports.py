@@ -8,17 +8,17 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bot.campaign_store import Area, CampaignStore, VisitInput
 from bot.clock import VIETNAM
-from bot.content import Content
-from bot.engine import Engine
-from bot.features import Ctx
+from bot.content.loader import Content
+from bot.core.engine import Engine
+from bot.core.features import Ctx
+from bot.core.messages import Incoming, Reply
+from bot.core.state import UserState
 from bot.i18n import I18n
-from bot.messages import Incoming, Reply
-from bot.report_service import BASELINE, Figures, ReportService
-from bot.reports import Reports
-from bot.state import UserState
-from bot.storage import Storage
+from bot.reports.chat import Reports
+from bot.reports.service import BASELINE, Figures, ReportService
+from bot.storage.campaign_store import Area, CampaignStore, VisitInput
+from bot.storage.database import Storage
 from tests.matcher_cache import CACHE, THRESHOLDS
 
 NOW = datetime(2020, 8, 12, 15, 0, tzinfo=VIETNAM)

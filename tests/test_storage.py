@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.state import State, UserState
-from bot.storage import Storage, Turn, migrations
+from bot.core.state import State, UserState
+from bot.storage.database import Storage, Turn, migrations
 
 
 def turn(text: str, outcome: str, key: str = "console:1") -> Turn:

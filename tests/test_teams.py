@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.content import Content
+from bot.content.loader import Content
 from bot.i18n import I18n
-from bot.storage import Storage
+from bot.storage.database import Storage
 from tests.campaign_fixtures import Chat, FixedClock, campaign_engine, village
 
 

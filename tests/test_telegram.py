@@ -21,18 +21,30 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from telegram.ext import Application
 
-from bot.channels.telegram import ALLOWED_UPDATES, COMMANDS
-from bot.channels.telegram_run import build_application, run_telegram, start_telegram, stop_telegram
+from bot.channels.telegram.adapter import ALLOWED_UPDATES, COMMANDS
+from bot.channels.telegram.run import (
+    build_application,
+    run_telegram,
+    start_telegram,
+    stop_telegram,
+)
 from bot.config import ROOT, Settings, load_settings
-from bot.content import Content
-from bot.engine import Engine
-from bot.gate import FloodGuard, FloodLimits
+from bot.content.loader import Content
+from bot.core.engine import Engine
 from bot.i18n import I18n
-from bot.storage import Storage
-from bot.web import SECRET_HEADER, TELEGRAM_PATH, make_web_app, webhook_problem
-from bot.worker import EngineWorker
+from bot.runtime.gate import FloodGuard, FloodLimits
+from bot.runtime.web import SECRET_HEADER, TELEGRAM_PATH, make_web_app, webhook_problem
+from bot.runtime.worker import EngineWorker
+from bot.storage.database import Storage
+from tests.fakes.telegram_api import (
+    Call,
+    FakeBotApi,
+    callback_update,
+    chat_dict,
+    location_update,
+    text_update,
+)
 from tests.matcher_cache import CACHE, THRESHOLDS
-from tests.fakes.telegram_api import Call, FakeBotApi, callback_update, chat_dict, location_update, text_update
 
 TOKEN = "123:ABC"
 SECRET = "s3cret_Token-1"
@@ -472,10 +484,11 @@ async def test_bot_py_telegram_runs_against_the_fake_and_stops_on_sigterm(fake: 
 
 async def test_a_report_file_is_sent_as_a_document(tmp_path) -> None:
     """A Reply with a document becomes sendDocument with the text as caption."""
-    from bot.channels.telegram import TelegramAdapter
-    from bot.messages import Reply
-    from tests.fakes.telegram_api import FakeBotApi
     from telegram import Bot
+
+    from bot.channels.telegram.adapter import TelegramAdapter
+    from bot.core.messages import Reply
+    from tests.fakes.telegram_api import FakeBotApi
 
     path = tmp_path / "bao-cao.xlsx"
     path.write_bytes(b"PK fake xlsx")

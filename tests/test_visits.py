@@ -6,14 +6,14 @@ import threading
 
 import pytest
 
-from bot.campaign_store import CampaignStore, VisitInput
-from bot.content import Content
+from bot.campaign.visit_rules import NUMBER_FIELDS
+from bot.campaign.visits import STEPS
+from bot.content.loader import Content
+from bot.core.messages import Location
 from bot.i18n import I18n
-from bot.messages import Location
-from bot.storage import Storage
-from bot.visit_rules import NUMBER_FIELDS
-from bot.visits import STEPS
-from bot.worker import EngineWorker
+from bot.runtime.worker import EngineWorker
+from bot.storage.campaign_store import CampaignStore, VisitInput
+from bot.storage.database import Storage
 from tests.campaign_fixtures import Chat, FixedClock, campaign_engine, village
 
 
@@ -231,7 +231,7 @@ async def test_many_members_logging_at_once_lose_nothing(world) -> None:
 
     async def member(user: str) -> None:
         for n in range(5):
-            from bot.messages import Incoming
+            from bot.core.messages import Incoming
             await worker.handle(Incoming("telegram", user, user, text=f"/ghi Hộ {user}-{n} 3 2 0 1"))
             await worker.handle(Incoming("telegram", user, user, payload="v:save"))
 

@@ -20,22 +20,28 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.channels.zalo import PAYLOAD_PREFIX, ZaloChannel
-from bot.channels.zalo_api import Backoff, ZaloApi
+from bot.channels.zalo.adapter import PAYLOAD_PREFIX, ZaloChannel
+from bot.channels.zalo.api import Backoff, ZaloApi
 from bot.config import ROOT, Settings, load_settings
-from bot.content import Content
-from bot.engine import Engine
+from bot.content.loader import Content
+from bot.core.engine import Engine
+from bot.core.messages import Incoming
 from bot.i18n import I18n
-from bot.messages import Incoming
-from bot.serve import build_zalo, serve
-from bot.storage import Storage
-from bot.web import ZALO_PATH, ZALO_SIGNATURE, ZALO_TASKS, ZaloHook, make_web_app
-from bot.worker import EngineWorker
-from bot.zalo_store import ZaloStore
-from tests.matcher_cache import CACHE, THRESHOLDS
+from bot.runtime.serve import build_zalo, serve
+from bot.runtime.web import (
+    ZALO_PATH,
+    ZALO_SIGNATURE,
+    ZALO_TASKS,
+    ZaloHook,
+    make_web_app,
+)
+from bot.runtime.worker import EngineWorker
+from bot.storage.database import Storage
+from bot.storage.zalo_store import ZaloStore
 from tests.campaign_fixtures import FixedClock, campaign_engine, village
 from tests.fakes.telegram_api import FakeBotApi, text_update
 from tests.fakes.zalo_api import FakeZaloApi
+from tests.matcher_cache import CACHE, THRESHOLDS
 
 APP_ID = "4291763606161179100"
 OA_SECRET = "oa-Secret_Key-42"
@@ -63,7 +69,7 @@ def text_event(text: str, user: str = USER, msg_id: str | None = None) -> dict[s
 
 
 def sign(body: bytes, timestamp: str, secret: str = OA_SECRET) -> str:
-    """Zalo's mac, computed here independently of bot.web."""
+    """Zalo's mac, computed here independently of bot.runtime.web."""
     return "mac=" + hashlib.sha256(APP_ID.encode() + body + timestamp.encode() + secret.encode()).hexdigest()
 
 
@@ -426,7 +432,7 @@ async def test_guide_images_go_as_a_media_template_only_with_a_public_url(fake: 
 
 
 async def test_a_document_reply_is_sent_as_text_with_a_note(fake: FakeZaloApi, bot: Running, i18n: I18n) -> None:
-    from bot.messages import Reply
+    from bot.core.messages import Reply
     msg = Incoming("zalo", USER, USER, text="x")
     [message] = await bot.channel.render(msg, Reply("Báo cáo tuần", document="/tmp/r.xlsx"), [])
     assert message == {"text": "Báo cáo tuần\n\n" + i18n.t("vi", "zalo.document_note")}
@@ -458,7 +464,7 @@ async def test_a_member_logs_a_visit_with_typed_numbers_and_a_shared_location(
     assert row.fetchone() == (5, 3, 1, 2, 15.38, 109.12)
 
 
-# --- serving: bot.serve and bot.py serve -----------------------------------------------------------------------
+# --- serving: bot.runtime.serve and bot.py serve -----------------------------------------------------------------------
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from typing import Callable, Iterable, TextIO
 
-from bot.engine import Engine
-from bot.messages import Button, Incoming, Reply
+from bot.core.engine import Engine
+from bot.core.messages import Button, Incoming, Reply
 
 CHANNEL = "console"
 QUIT = ("/thoat", "/quit", "/exit")

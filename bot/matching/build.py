@@ -9,7 +9,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bot.content import Content
+from bot.content.loader import Content
 from bot.matching.augment import VARIANTS, Augmenter
 from bot.matching.cache import ModelCache
 from bot.matching.language import LanguageGuess

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from bot.content import Content
-from bot.matching.build import SEED, normaliser_for
+from bot.content.loader import Content
 from bot.matching.augment import Augmenter
+from bot.matching.build import SEED, normaliser_for
 from bot.matching.labels import Label, Match
 from bot.matching.language import LanguageGuess
 from bot.matching.matcher import Matcher

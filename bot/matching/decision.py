@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.content import Content
+from bot.content.loader import Content
 from bot.matching.labels import ENTRY, INTENT, REJECT, Match
 
 ANSWERED, INTENT_REPLY, SUGGESTED, UNANSWERED, OUT_OF_SCOPE = (

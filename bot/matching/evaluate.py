@@ -7,7 +7,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.matching.decision import ANSWERED, INTENT_REPLY, SUGGESTED, Decision, Thresholds
+from bot.matching.decision import (
+    ANSWERED,
+    INTENT_REPLY,
+    SUGGESTED,
+    Decision,
+    Thresholds,
+)
 from bot.matching.labels import Match
 
 OFF_TOPIC = "-"

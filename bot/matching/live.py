@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from bot.content import Content
+from bot.content.loader import Content
 from bot.matching.matcher import Matcher
 
 log = logging.getLogger(__name__)

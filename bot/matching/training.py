@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.content import Content
+from bot.content.loader import Content
 from bot.matching.augment import Augmenter
 from bot.matching.labels import ENTRY, INTENT, REJECT, Label
 from bot.matching.normaliser import Normaliser

@@ -1,0 +1,1 @@
+"""Agencies' reports: reporting units, focal persons, the report form, weekly reminders."""

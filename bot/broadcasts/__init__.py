@@ -1,0 +1,1 @@
+"""Paced, resumable broadcasts to citizens, teams and admins."""

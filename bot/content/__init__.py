@@ -1,0 +1,1 @@
+"""YAML content in, typed records out: pack, entries, guides, intents, lexicon."""

@@ -1,0 +1,1 @@
+"""The engine, free of channels and SQL: messages, state, features, replies, the storage port."""

@@ -1,0 +1,1 @@
+"""Keeping the content current: live content, admins' edits, learning from unanswered questions, checks."""

@@ -1,0 +1,1 @@
+"""The department's web dashboard: sign-in, pages, server-side SVG charts."""

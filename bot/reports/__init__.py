@@ -1,0 +1,1 @@
+"""Campaign reports: figures by area, the chat reports, Excel and CSV files."""

@@ -1,0 +1,1 @@
+"""SQLite storage: the connection, migrations and every SQL statement, one store per capability."""
