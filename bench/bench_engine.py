@@ -44,7 +44,7 @@ from bot.matching.training import sources  # noqa: E402
 from bot.storage.database import Storage  # noqa: E402
 
 SETS = [ROOT.parent / "shared" / "eval" / "dev.txt", ROOT / "bench" / "heldout.tsv", ROOT / "eval" / "tune.tsv",
-        ROOT / "eval" / "final.tsv"]
+        ROOT / "eval" / "final.tsv", ROOT / "eval" / "final2.tsv"]
 CALIBRATION_SET = ROOT / "eval" / "tune.tsv"
 BASELINE_CUTOFF = 70.0   # WRatio score under which the rapidfuzz baseline says "I don't know"
 

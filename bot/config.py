@@ -29,9 +29,9 @@ SPECS: dict[str, Spec] = {
     "intents_dir": Spec("BOT_INTENTS_DIR", "intents", "Lexicon, small-talk and out-of-scope data."),
     "locales_dir": Spec("BOT_LOCALES_DIR", "locales", "gettext catalogs (vi, en)."),
     "default_locale": Spec("BOT_LOCALE", "vi", "Language for users whose language is unknown (vi or en)."),
-    "answer_threshold": Spec("BOT_ANSWER_THRESHOLD", "0.18", "Confidence (0..1) at or above which the bot answers;"
+    "answer_threshold": Spec("BOT_ANSWER_THRESHOLD", "0.20", "Confidence (0..1) at or above which the bot answers;"
                              " the default gives 98% right answers on eval/tune.tsv (`bot.py eval --calibrate`)."),
-    "suggest_threshold": Spec("BOT_SUGGEST_THRESHOLD", "0.05", "Confidence at or above which the bot offers"
+    "suggest_threshold": Spec("BOT_SUGGEST_THRESHOLD", "0.08", "Confidence at or above which the bot offers"
                               " suggestions (\"Có phải bạn muốn hỏi…\")."),
     "log_level": Spec("BOT_LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
     "admins": Spec("BOT_ADMINS", "", "Province-wide admins, comma-separated CHANNEL:ID (e.g. telegram:123,zalo:456)."),

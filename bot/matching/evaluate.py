@@ -46,6 +46,7 @@ class Result:
     confidence: float
     best: str | None             # the model's top label, answered or not
     suggestions: tuple[str, ...] = ()
+    top: tuple[str, ...] = ()    # the model's best three labels (what a suggestion could offer)
 
     @property
     def right(self) -> bool:
@@ -78,7 +79,8 @@ def run(items: Iterable[Item], understand: Callable[[str], Match], decide: Calla
         decision = decide(match)
         answered = decision.label_id if decision.outcome in (ANSWERED, INTENT_REPLY) else None
         results.append(Result(item, answered, decision.outcome, match.confidence,
-                              match.label.id if match.label else None, decision.suggestions))
+                              match.label.id if match.label else None, decision.suggestions,
+                              tuple(label.id for label, _ in match.candidates[:3])))
     return results
 
 
@@ -163,12 +165,12 @@ def report(results: list[Result], top_confused: int = 10) -> Report:
     return rep
 
 
-def calibrate(results: list[Result], target_precision: float = 0.98, suggest_precision: float = 0.5
-              ) -> Thresholds:
+def calibrate(results: list[Result], target_precision: float = 0.98, suggest_share: float = 0.5) -> Thresholds:
     """The lowest answer threshold at which answers are right at least target_precision of the time (off-topic
-    answered counts as wrong), and the suggest threshold below which the model's best guess is right less than
-    suggest_precision of the time. Results must come from run() with both thresholds at 0, so that every
-    question the model gives to an entry or small talk is answered."""
+    answered counts as wrong), and the lowest suggest threshold at which, below the answer threshold, the right
+    entry is still among the model's best three at least suggest_share of the time (off-topic counts as a miss).
+    Results must come from run() with both thresholds at 0, so that every question the model gives to an entry
+    or small talk is answered."""
     scored = sorted(((r.confidence, r.answered == r.item.gold) for r in results if r.answered is not None),
                     reverse=True)
     answer, right, total = 1.0, 0, 0
@@ -176,10 +178,11 @@ def calibrate(results: list[Result], target_precision: float = 0.98, suggest_pre
         right, total = right + ok, total + 1
         if right / total >= target_precision:
             answer = confidence
-    band = [(c, ok) for c, ok in scored if c < answer]
+    band = sorted(((r.confidence, r.item.gold is not None and r.item.gold in r.top) for r in results
+                   if r.confidence < answer and r.best is not None), reverse=True)
     suggest, right, total = answer, 0, 0
     for confidence, ok in band:
         right, total = right + ok, total + 1
-        if right / total >= suggest_precision:
+        if right / total >= suggest_share:
             suggest = confidence
     return Thresholds(round(answer, 3), round(min(suggest, answer), 3))
