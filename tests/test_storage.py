@@ -4,7 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.core.state import State, UserState
-from bot.storage.database import Storage, Turn, migrations
+from bot.core.ports import Turn
+from bot.storage.database import Storage, migrations
 
 
 def turn(text: str, outcome: str, key: str = "console:1") -> Turn:

@@ -8,8 +8,7 @@ from typing import Any
 
 import yaml
 
-from bot.matching.augment import Augmentation
-from bot.matching.normaliser import Lexicon
+from bot.content.language_data import Augmentation, Lexicon
 
 LANGS = ("vi", "en")
 OSES = ("android", "ios")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.content.loader import Content, Entry
 from bot.core.features import Ctx, Feature
+from bot.core.ports import ConversationStore, Turn
 from bot.core.messages import Incoming, Reply
 from bot.core.replies import (
     P_DONE,
@@ -36,7 +37,6 @@ from bot.matching.labels import ENTRY, Match
 from bot.matching.live import LiveMatcher
 from bot.matching.matcher import Matcher
 from bot.matching.normaliser import Normalised
-from bot.storage.database import Storage, Turn
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class Outcome:
 class Engine:
     """The conversation engine shared by every channel."""
 
-    def __init__(self, content: Content, i18n: I18n, storage: Storage, thresholds: Thresholds,
+    def __init__(self, content: Content, i18n: I18n, storage: ConversationStore, thresholds: Thresholds,
                  features: tuple[Feature, ...] = (), cache: ModelCache | None = None,
                  background_refit: bool = True) -> None:
         self.storage = storage

@@ -7,8 +7,8 @@ import random
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
+from bot.content.language_data import Augmentation
 from bot.matching.normaliser import fold
 
 # How many extra sentences each paraphrase gives; the paraphrase itself always comes first.
@@ -16,16 +16,6 @@ VARIANTS = 2
 _LETTERS = "abcdeghiklmnopqrstuvxy"
 _TELEX = {"â": "aa", "ă": "aw", "ê": "ee", "ô": "oo", "ơ": "ow", "ư": "uw", "đ": "dd"}
 _TONES = {"\u0301": "s", "\u0300": "f", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
-
-
-@dataclass(frozen=True)
-class Augmentation:
-    """What intents/augment.yaml gives the generator: chatter, context and rewrites."""
-
-    openers: tuple[str, ...] = ()
-    closers: tuple[str, ...] = ()
-    context: tuple[str, ...] = ()
-    rewrites: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def telex(text: str) -> str:

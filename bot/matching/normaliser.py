@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from bot.content.language_data import Lexicon
 from bot.matching.keyboard import decode
 
 # Matching looks at the start of a message only: a 20,000-character paste must cost no more than a sentence.
@@ -26,23 +27,6 @@ _NOT_WORD = re.compile(r"[^\w]+|_")
 _REPEATS = re.compile(r"(\w)\1{2,}")
 _HAS_DIGIT = re.compile(r"\d")
 _FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D", "ø": "o", "ł": "l"})
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    """Word lists that bring chat spellings to one standard form (loaded from intents/lexicon.yaml)."""
-
-    app_canonical: str = ""
-    app_variants: tuple[str, ...] = ()
-    accented: dict[str, str] = field(default_factory=dict)
-    folded: dict[str, str] = field(default_factory=dict)
-    phrases: dict[str, str] = field(default_factory=dict)
-    foreign_subjects: tuple[str, ...] = ()
-    english_markers: frozenset[str] = frozenset()
-    os_words: dict[str, str] = field(default_factory=dict)              # system -> the word written for it
-    brands: dict[str, tuple[str, ...]] = field(default_factory=dict)    # system -> brand words
-    device_patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)   # system -> regular expressions
-    model_words: frozenset[str] = frozenset()                          # words of model names after a brand
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any, Callable, Coroutine, Protocol
+from typing import Any, Callable, Coroutine, Protocol, cast
 
 import aiohttp
 from aiohttp import web
@@ -48,7 +48,8 @@ def build_zalo(settings: Settings, worker: EngineWorker, session: aiohttp.Client
                backoff: Backoff = Backoff(), timeout_s: float = 10.0,
                poll_s: float = 2.0) -> tuple[ZaloChannel, ZaloApi]:
     """The Zalo adapter and its API client over the bot's database."""
-    store = ZaloStore(worker.engine.storage)
+    # every engine a worker runs is built on the SQLite Storage (bot/app.py); the engine itself knows only the port
+    store = ZaloStore(cast(Storage, worker.engine.storage))
     api = ZaloApi(store, session, api_url=settings.zalo_api_url, oauth_url=settings.zalo_oauth_url,
                   app_id=settings.zalo_app_id, app_secret=settings.zalo_app_secret, backoff=backoff,
                   timeout_s=timeout_s, poll_s=poll_s)

@@ -4,13 +4,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from bot.core.ports import Turn
 from bot.core.state import State, UserState
 
 TEXT_MAX = 1000   # a question is stored up to this length; a pasted novel is not worth keeping whole
@@ -183,22 +183,6 @@ def m030_dashboard(db: sqlite_utils.Database) -> None:
     """
     for statement in schema.split(";"):
         db.execute(statement)
-
-
-@dataclass(frozen=True)
-class Turn:
-    """What one message did, for the log: question, answer id, confidence, outcome, time taken."""
-
-    user_key: str
-    channel: str
-    text: str
-    normalised: str
-    lang: str
-    matched_id: str | None
-    kind: str
-    confidence: float
-    outcome: str          # answered | suggested | unanswered | intent | button | command | guide | empty
-    ms: float
 
 
 def now() -> str:
