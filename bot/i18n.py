@@ -64,7 +64,7 @@ class I18n:
             write_mo(buffer, catalog)
             buffer.seek(0)
             self.catalogs[lang] = Translations(buffer, domain=DOMAIN)
-            self.keys[lang] = {m.id for m in catalog if m.id and m.string}
+            self.keys[lang] = {str(m.id) for m in catalog if m.id and m.string}
 
     def lang(self, lang: str) -> str:
         """A supported language code for lang, or the default."""

@@ -135,5 +135,5 @@ def parse_quick(text: str, today: date) -> ReportInput | Problem:
     as_of = parse_date(dates[0], today) if dates else today
     if isinstance(as_of, Problem):
         return as_of
-    data = ReportInput(as_of.isoformat(), *counts[:3], counts[3] if len(counts) == 4 else None)
+    data = ReportInput(as_of.isoformat(), counts[0], counts[1], counts[2], counts[3] if len(counts) == 4 else None)
     return check(data, today) or data

@@ -168,6 +168,7 @@ class Visits(Feature):
 
     def _answer(self, ctx: Ctx, step: str, text: str) -> list[Reply]:
         values = self._values(ctx)
+        parsed: str | int | Problem
         if step == "label":
             parsed = parse_label(text)
         elif step == "note":

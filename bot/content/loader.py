@@ -169,7 +169,10 @@ class _Reader:
         return tuple(value)
 
 
-class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: 5x faster start
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 5x faster start
+
+
+class _UniqueKeyLoader(_BaseLoader):  # the base is chosen at import time
     """A safe loader that refuses a mapping with the same key twice (a silent overwrite otherwise)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -187,7 +190,9 @@ def _files(folder: Path) -> list[Path]:
 
 
 def _read_pack(r: _Reader, path: Path) -> Pack:
-    data = r.load(path) if path.is_file() else r.error(path.name, "", "the pack file is missing")
+    if not path.is_file():
+        r.error(path.name, "", "the pack file is missing")
+    data = r.load(path) if path.is_file() else None
     pack = data.get("pack") if isinstance(data, dict) else None
     if not isinstance(pack, dict):
         if path.is_file():

@@ -58,7 +58,7 @@ class Replies:
 
     def entry(self, lang: str, entry: Entry, guides: list[Guide]) -> Reply:
         """An entry's answer with buttons: its guides, its related entries, the main menu."""
-        rows = [(self.guide_button(lang, g),) for g in guides]
+        rows: list[tuple[Button, ...]] = [(self.guide_button(lang, g),) for g in guides]
         related = [self.entry_button(lang, r) for r in entry.related if r in self.content.entries]
         rows += [tuple(related[i:i + 2]) for i in range(0, len(related), 2)]
         rows.append((self.menu_button(lang),))

@@ -23,7 +23,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_FORM = re.compile(r"[A-Za-z0-9_-]{1,256}")   # what Telegram accepts as secret_token
 ZALO_PATH = "/zalo/webhook"
 ZALO_SIGNATURE = "X-ZEvent-Signature"
-ZALO_TASKS = web.AppKey("zalo_tasks", set)    # events being handled after the 200 went out
+ZALO_TASKS = web.AppKey("zalo_tasks", set[asyncio.Task[None]])    # events being handled after the 200 went out
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -108,7 +108,7 @@ def zalo_webhook(hook: ZaloHook, tasks: set[asyncio.Task]) -> Handler:
             return web.Response(status=401, text="unauthorized")
         if str(event.get("event_name", "")).startswith("oa_send_"):   # the OA's own messages, echoed
             return web.Response(text="ok")
-        task = asyncio.create_task(hook.handle(event), name="zalo-event")
+        task: asyncio.Task[None] = asyncio.ensure_future(hook.handle(event))
         tasks.add(task)   # a reference, so the task is not garbage-collected mid-way
         task.add_done_callback(_zalo_done(tasks))
         return web.Response(text="ok")
@@ -126,8 +126,9 @@ def _zalo_done(tasks: set[asyncio.Task]) -> Callable[[asyncio.Task], None]:
 
 async def _finish_zalo_tasks(app: web.Application) -> None:
     """On shutdown, let events already acknowledged finish (briefly): Zalo will not send them again."""
-    if app[ZALO_TASKS]:
-        await asyncio.wait(set(app[ZALO_TASKS]), timeout=10)
+    pending: set[asyncio.Task[None]] = app[ZALO_TASKS]
+    if pending:
+        await asyncio.wait(set(pending), timeout=10)
 
 
 class RouteProvider(Protocol):

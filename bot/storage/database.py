@@ -21,24 +21,24 @@ migrations = Migrations("bot")
 @migrations()
 def m001_core(db: sqlite_utils.Database) -> None:
     """Users, the message log and unanswered questions."""
-    db["users"].create({"key": str, "channel": str, "user_id": str, "chat_id": str, "lang": str, "os": str,
+    db.table("users").create({"key": str, "channel": str, "user_id": str, "chat_id": str, "lang": str, "os": str,
                         "state": str, "data": str, "first_seen": str, "last_seen": str, "messages": int},
                        pk="key", not_null={"channel", "user_id"}, defaults={"messages": 0})
-    db["messages"].create({"id": int, "at": str, "user_key": str, "channel": str, "text": str, "normalised": str,
+    db.table("messages").create({"id": int, "at": str, "user_key": str, "channel": str, "text": str, "normalised": str,
                            "lang": str, "matched_id": str, "kind": str, "confidence": float, "outcome": str,
                            "ms": float}, pk="id")
-    db["messages"].create_index(["at"])
-    db["messages"].create_index(["matched_id"])
-    db["unanswered"].create({"key": str, "text": str, "channel": str, "count": int, "best_id": str,
+    db.table("messages").create_index(["at"])
+    db.table("messages").create_index(["matched_id"])
+    db.table("unanswered").create({"key": str, "text": str, "channel": str, "count": int, "best_id": str,
                              "confidence": float, "first_seen": str, "last_seen": str}, pk="key")
-    db["unanswered"].create_index(["count"])
+    db.table("unanswered").create_index(["count"])
 
 
 @migrations()
 def m002_events(db: sqlite_utils.Database) -> None:
     """Platform event ids already handled, so that a re-delivered event is handled once."""
-    db["events"].create({"key": str, "at": str}, pk="key")
-    db["events"].create_index(["at"])
+    db.table("events").create({"key": str, "at": str}, pk="key")
+    db.table("events").create_index(["at"])
 
 
 @migrations()
