@@ -1,6 +1,7 @@
 """Shared fixtures: the shipped content, real catalogs and a real SQLite file per test."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,18 @@ from bot.matching.matcher import Matcher
 from bot.matching.normaliser import Normaliser
 from bot.storage.database import Storage
 from tests.matcher_cache import CACHE
+
+
+@pytest.fixture(autouse=True)
+def _engine_errors_fail_the_test(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture):
+    """The engine turns a bug into an apology so that citizens are served; in tests that must not hide it: an ERROR
+    the engine logs fails the test that caused it, unless the test is marked `engine_errors` (it causes one on
+    purpose)."""
+    yield
+    if request.node.get_closest_marker("engine_errors"):
+        return
+    errors = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR and r.name == "bot.core.engine"]
+    assert not errors, f"the engine logged an error: {errors[0].getMessage()}"
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,9 @@ def test_ask_one_question_from_arguments(tmp_path: Path) -> None:
 def test_piped_console_chat_presses_numbered_buttons(tmp_path: Path) -> None:
     done = run([], "/start\n1\n", tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "1. " in done.stdout and "Xin chào" in done.stdout
+    assert "1. Cài Bluezone" in done.stdout and "Xin chào" in done.stdout
+    pressed = done.stdout.split("1. Cài Bluezone", 1)[1]
+    assert "CH Play" in pressed and "App Store" in pressed      # "1" pressed the first button: the install answer
     assert "Traceback" not in done.stderr
 
 

@@ -76,7 +76,7 @@ def test_guide_next_back_done_and_state(engine: Engine) -> None:
                                      "zzz", "g:", "f:" + "x" * 500, "l:fr", "gd:nope"])
 def test_stale_or_forged_buttons_get_the_menu(engine: Engine, payload: str) -> None:
     replies = say(engine, payload=payload)
-    assert P_MENU not in payloads(replies) or replies
+    assert P_MENU in payloads(replies) or "f:install" in payloads(replies)     # the main menu's buttons
     assert "cũ" in replies[0].text
     assert last_turn(engine)["outcome"] == "stale"
 
@@ -84,7 +84,8 @@ def test_stale_or_forged_buttons_get_the_menu(engine: Engine, payload: str) -> N
 def test_out_of_scope_is_declined(engine: Engine) -> None:
     for question in ("cài zalo như thế nào", "tai nghe bluetooth không kết nối được"):
         replies = say(engine, question)
-        assert "meta" not in replies[0].meta and replies[0].meta.get("id") is None
+        assert replies[0].meta.get("id") is None and "ngoài phạm vi" in replies[0].text
+        assert last_turn(engine)["outcome"] == "out_of_scope"
         assert last_turn(engine)["matched_id"] not in engine.content.entries
 
 
@@ -101,7 +102,7 @@ def test_unknown_question_is_recorded_for_admins(engine: Engine) -> None:
 def test_bad_input_never_crashes(engine: Engine, text: str) -> None:
     replies = say(engine, text)
     assert replies and all(r.text for r in replies)
-    assert "users" in engine.storage.db.table_names()
+    assert last_turn(engine)["outcome"] != "error"      # answered by design, not by the engine's safety net
 
 
 def test_unknown_command(engine: Engine) -> None:
@@ -122,12 +123,14 @@ def test_language_switch(engine: Engine) -> None:
     assert "Xin chào" in say(engine, "/start")[0].text
 
 
+@pytest.mark.engine_errors      # the engine logs that it could not store the turn
 def test_database_failure_still_answers(engine: Engine) -> None:
     engine.storage.db.execute("DROP TABLE messages")   # every later write fails
     replies = say(engine, "bluezone co ton pin ko")
     assert replies[0].meta.get("id") == "battery"
 
 
+@pytest.mark.engine_errors
 def test_locked_database_still_answers(engine: Engine, tmp_path) -> None:
     other = sqlite3.connect(engine.storage.db.conn.execute("PRAGMA database_list").fetchone()[2], timeout=0)
     other.execute("BEGIN EXCLUSIVE")

@@ -151,7 +151,7 @@ def test_unanswered_grouping_and_the_paraphrase_button(world) -> None:
                        ("d", "xyzzy plugh")):
         Chat(engine, user).say(text)
     groups = group_questions(admin_store.open_unanswered())
-    assert [g.count for g in groups][:2] == [3, 1] or [g.count for g in groups][:2] == [2, 1]
+    assert [g.count for g in groups][:2] == [3, 1]        # three spellings of one question, and the gibberish
     boss = Chat(engine, "boss")
     boss.say("/chuatraloi")
     assert "máy bơm" in boss.text() or "may bom" in boss.text()
