@@ -46,6 +46,7 @@ from bot.storage.database import Storage  # noqa: E402
 SETS = [ROOT.parent / "shared" / "eval" / "dev.txt", ROOT / "bench" / "heldout.tsv", ROOT / "eval" / "tune.tsv",
         ROOT / "eval" / "final.tsv", ROOT / "eval" / "final2.tsv"]
 CALIBRATION_SET = ROOT / "eval" / "tune.tsv"
+ANSWER = load_settings({}).answer_threshold
 BASELINE_CUTOFF = 70.0   # WRatio score under which the rapidfuzz baseline says "I don't know"
 
 
@@ -169,12 +170,12 @@ def bench_matching(content: Content, synthetic: int) -> None:
         matcher = build_matcher(pack, ModelCache(None))
         fitted = time.perf_counter() - started
         for q in questions[:50]:      # warm the normaliser's caches as a running bot has them
-            matcher.understand(q)
+            matcher.understand(q, ANSWER)
         times = []
         for _ in range(3):
             for q in questions:
                 t0 = time.perf_counter()
-                matcher.understand(q)
+                matcher.understand(q, ANSWER)
                 times.append((time.perf_counter() - t0) * 1000)
         coef = matcher.model.coef
         print(f"== matching, {name}: {len(matcher.labels)} labels, {coef.shape[0]:,} features, model "

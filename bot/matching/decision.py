@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.config import SPECS
 from bot.content.loader import Content
 from bot.matching.labels import ENTRY, INTENT, REJECT, Match
 
@@ -17,8 +18,8 @@ SUGGEST_MAX = 3
 class Thresholds:
     """Confidence bands: answer at or above `answer`; suggest at or above `suggest` (README: "How sure")."""
 
-    answer: float = 0.6
-    suggest: float = 0.4
+    answer: float = float(SPECS["answer_threshold"].default)
+    suggest: float = float(SPECS["suggest_threshold"].default)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from bot.matching.labels import ENTRY, Label, Match
+from bot.matching.labels import ENTRY, INTENT, Label, Match
 from bot.matching.language import LanguageGuess
 from bot.matching.model import LinearModel
 from bot.matching.normaliser import Normalised, Normaliser
@@ -47,23 +47,40 @@ class Matcher:
         top = tuple((self.labels[i], round(float(probs[i]), 4)) for i in order)
         return Match(top[0][0], top[0][1], top)
 
-    def understand(self, text: str, answer_threshold: float = 0.5) -> tuple[Normalised, Match]:
+    def understand(self, text: str, answer_threshold: float) -> tuple[Normalised, Match]:
         """Normalise and match a message; in a long one, find the question among the sentences, and a second
         question when two sentences each ask a different entry surely (at or above answer_threshold)."""
         norm = self.normaliser.normalise(text)
         whole = replace(self.match(norm), os=norm.os)
-        parts = segments(norm.raw)
+        parts = segments(text)
         if not parts:
             return norm, whole
         found = [self.match(self.normaliser.normalise(p)) for p in parts]
-        sure = [m for m in found if m.label and m.label.kind == ENTRY and m.confidence >= answer_threshold]
-        distinct = list({m.label: m for m in reversed(sure)}.values())[::-1]     # first sure match per label
-        if len(distinct) >= 2:       # two questions: the first asked is answered, the next one offered
-            first, also = distinct[0], distinct[1].label
-        else:                        # one question among context: the whole message, unless it is unsure
-            first = whole if whole.confidence >= answer_threshold else max([whole] + found, key=_confidence)
-            also = next((m.label for m in distinct if m.label != first.label), None)
+        entries = [m for m in found if m.label and m.label.kind == ENTRY]
+        distinct: dict[Label, Match] = {}
+        for m in entries:           # the first sure sentence of each entry, in the order asked
+            if m.confidence >= answer_threshold:
+                distinct.setdefault(m.label, m) if m.label else None
+        sure = list(distinct.values())
+        first, also = self._pick(whole, entries, sure, answer_threshold)
         return norm, Match(first.label, first.confidence, first.candidates, also, norm.os)
+
+    @staticmethod
+    def _pick(whole: Match, entries: list[Match], sure: list[Match], threshold: float
+              ) -> tuple[Match, Label | None]:
+        """Which verdict answers a long message, and which entry to offer after it."""
+        if len(sure) >= 2:                      # two questions: the first asked is answered, the next offered
+            return sure[0], sure[1].label
+        whole_kind = whole.label.kind if whole.label else ""
+        if whole.confidence >= threshold and whole_kind == ENTRY:
+            return whole, next((m.label for m in sure if m.label != whole.label), None)
+        if sure:                                # a sure question among an unsure whole
+            return sure[0], None
+        if whole_kind == INTENT and entries:    # "Chào bạn. Cho hỏi …": the question, not the greeting
+            return max(entries, key=_confidence), None
+        if whole.confidence >= threshold:
+            return whole, None
+        return max([whole] + entries, key=_confidence), None
 
 
 def _confidence(match: Match) -> float:

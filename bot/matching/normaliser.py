@@ -14,7 +14,7 @@ from rapidfuzz.distance import Levenshtein
 from bot.content.language_data import Lexicon
 from bot.matching.keyboard import decode
 
-# Matching looks at the start of a message only: a 20,000-character paste must cost no more than a sentence.
+# Matching reads at most this much of a message: its start and its end (see bounded()).
 MAX_MATCH_CHARS = 600
 # Typos: an unknown word this long may stand for a known word at most this many edits away.
 TYPO_MIN_LEN = 5
@@ -55,6 +55,16 @@ def clean(text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
+def bounded(text: str) -> str:
+    """The cleaned message, at most MAX_MATCH_CHARS long: of a longer one its start and its end, where the
+    question of a long message mostly is (a 20,000-character paste costs no more than a sentence)."""
+    head, tail = MAX_MATCH_CHARS // 3, MAX_MATCH_CHARS - MAX_MATCH_CHARS // 3
+    if len(text) > 2 * MAX_MATCH_CHARS:
+        text = text[:2 * head] + " " + text[-2 * tail:]
+    cleaned = clean(text)
+    return cleaned if len(cleaned) <= MAX_MATCH_CHARS else cleaned[:head] + " " + cleaned[1 - tail:]
+
+
 def fold(text: str) -> str:
     """Remove Vietnamese diacritics (đ -> d) from lower-case text."""
     if text.isascii():
@@ -109,7 +119,7 @@ class Normaliser:
         self._decode_cache.clear()
 
     def _folded_words(self, text: str) -> list[str]:
-        return self._fold_cleaned(clean(text[: MAX_MATCH_CHARS * 2])[:MAX_MATCH_CHARS])
+        return self._fold_cleaned(bounded(text))
 
     def _fold_cleaned(self, cleaned: str) -> list[str]:
         mapped: list[str] = []
@@ -158,7 +168,7 @@ class Normaliser:
 
     def normalise(self, text: str) -> Normalised:
         """Bring one message to its standard token form."""
-        cleaned = clean(text[: MAX_MATCH_CHARS * 2])[:MAX_MATCH_CHARS]
+        cleaned = bounded(text)
         has_marks = any(fold(w) != w for w in words(cleaned))
         folded = [self._decoded(w) for w in self._fold_cleaned(cleaned)]
         tokens, os_ = self._tokens(folded)
