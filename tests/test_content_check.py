@@ -304,3 +304,13 @@ async def test_watcher_reloads_on_change_and_signal_and_keeps_old_content_when_b
         with pytest.raises(asyncio.CancelledError):
             await task
         executor.shutdown()
+
+
+def test_the_same_words_under_two_entries_are_reported(content: Content) -> None:
+    battery, data = content.entries["battery"], content.entries["mobile_data"]
+    copied = data.paraphrases["vi"][0]
+    both = replace(battery, paraphrases={**battery.paraphrases, "vi": battery.paraphrases["vi"] + (copied,)})
+    errors = [str(e) for e in conflicts(replace(content, entries={**content.entries, "battery": both}))]
+    # reported once, on whichever of the two comes later in the content
+    assert errors == [f"using.yaml: mobile_data: paraphrase '{copied}' of mobile_data has the same words as one of "
+                      f"battery"]

@@ -16,7 +16,7 @@ SAMPLE = ("# a comment\nbattery\tbluezone có tốn pin không\ninstall_ios\tcà
 
 
 def run_eval(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "BOT_DB": str(tmp_path / "bot.db")}
+    env = {**os.environ, "BOT_DB": str(tmp_path / "bot.db"), "BOT_CACHE_DIR": str(tmp_path / "cache")}
     return subprocess.run([sys.executable, str(ROOT / "bot.py"), "eval", *args], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=120)
 
@@ -48,7 +48,7 @@ def test_a_bad_file_is_explained_in_vietnamese(tmp_path: Path) -> None:
     out = run_eval(tmp_path, str(bad))
     assert out.returncode == 2 and "dòng 1" in out.stderr and "Tab" in out.stderr and "Traceback" not in out.stderr
     bad.write_text("no_such_entry\tcâu hỏi\n", encoding="utf-8")
-    assert "unknown id 'no_such_entry'" in run_eval(tmp_path, str(bad)).stderr
+    assert "không có mục nào mang mã no_such_entry" in run_eval(tmp_path, str(bad)).stderr
     missing = run_eval(tmp_path, str(tmp_path / "none.tsv"))
     assert missing.returncode == 2 and "Không đọc được tệp" in missing.stderr
 
@@ -64,6 +64,17 @@ def test_calibration_picks_the_lowest_threshold_with_the_precision_asked() -> No
     found = calibrate(results, target_precision=0.98)
     assert found == Thresholds(0.6, 0.3)       # below 0.6 a wrong answer comes in; "a" is in every top three
     assert calibrate(results, target_precision=0.8).answer == 0.5
+
+
+def test_calibration_takes_or_leaves_a_group_of_equal_confidences_whole() -> None:
+    results = [result("a", "a", 0.9) for _ in range(98)] + [result("a", "a", 0.5)] + [result("a", "b", 0.5)] * 5
+    assert calibrate(results, target_precision=0.98).answer == 0.9       # 0.5 would let five wrong answers in
+
+
+def test_a_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    questions = tmp_path / "bom.tsv"
+    questions.write_bytes("\ufeffbattery\tbluezone có tốn pin không\n".encode("utf-8"))
+    assert run_eval(tmp_path, str(questions)).returncode == 0
 
 
 def test_report_counts_suggestions_and_confusions() -> None:

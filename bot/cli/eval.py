@@ -47,7 +47,7 @@ def run_eval(args: argparse.Namespace, engine: Engine, i18n: I18n, lang: str) ->
             print(t("eval.unreadable", file=path), file=sys.stderr)
             return 2
         except EvalFileError as error:
-            print(t("eval.bad_line", file=path, line=error.line, reason=error.reason), file=sys.stderr)
+            print(t("eval.bad_line", file=path, line=error.line, reason=t(error.reason, id=error.id)), file=sys.stderr)
             return 2
         results = run(items, lambda q: engine.matcher.understand(q, engine.thresholds.answer)[1], engine.decide)
         everything += results

@@ -61,7 +61,8 @@ class Engine:
         self.i18n = i18n
         self.thresholds = thresholds
         self.features = features
-        self.live = LiveMatcher(lambda c: build_matcher(c, cache or ModelCache(None)),
+        models = cache or ModelCache(None)    # one per engine: a refit reuses the sentences of the last one
+        self.live = LiveMatcher(lambda c: build_matcher(c, models),
                                 background_refit)
         self.load(content)
 
@@ -73,10 +74,10 @@ class Engine:
 
     def load(self, content: Content) -> None:
         """Use new content (at start, on reload, after an edit): replies at once, the matcher when refitted."""
-        self.content = content
-        self.answerable = Answerable(content)
+        # built first and swapped together: a message on another thread never sees new content with old helpers
+        answerable, replies = Answerable(content), Replies(content, self.i18n)
+        self.content, self.answerable, self.replies = content, answerable, replies
         self.live.update(content)
-        self.replies = Replies(content, self.i18n)
         self.commands = {
             "start": self._cmd_start, "menu": self._cmd_menu, "help": self._cmd_help, "trogiup": self._cmd_help,
             "huongdan": self._cmd_guides, "android": self._cmd_os, "iphone": self._cmd_os, "ios": self._cmd_os,
@@ -93,7 +94,7 @@ class Engine:
         """The entries that best match a text, best first (for admins sorting unanswered questions)."""
         _, match = self.matcher.understand(text, self.thresholds.answer)
         return [label.id for label, _ in match.candidates if label.kind == ENTRY
-                and label.id in self.content.entries][:limit]
+                and self.answerable.usable(label.id)][:limit]
 
     def handle(self, msg: Incoming) -> list[Reply]:
         """Answer one incoming message; never raises."""

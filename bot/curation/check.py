@@ -1,13 +1,14 @@
 """The content check behind `faq check`: what loading checks, plus channel length limits and paraphrase conflicts.
 
-Paraphrase conflicts are found by cross-validation: the paraphrases are split into five folds by order; each fold is
-matched by a model fitted on the other four (bot/matching/crossval.py), i.e. each paraphrase as a new citizen's
-question worded that way. The paraphrase of X is reported when another label Y answers it well above the answer
-threshold (confidence >= SURE) while X itself gets almost nothing (less than OWN_SHARE of Y's confidence): then the wording teaches the model
-the opposite of what Y's paraphrases teach it, and one of the two is misfiled. (The folds are fitted without the
-chat forms made from paraphrases, so their confidences run lower than the served model's.) Closer races are honest near-synonyms (install vs
-install_ios) that the full model, which sees every paraphrase, still answers right. Only conflicts that involve an
-FAQ entry or a small-talk intent are reported: two out-of-scope groups give the same polite refusal.
+Paraphrase conflicts are found by cross-validation: the paraphrases are split into five folds by a hash of their
+text; each fold is matched by a model fitted on the other four (bot/matching/crossval.py), i.e. each paraphrase as
+a new citizen's question worded that way. The paraphrase of X is reported when another label Y answers it well
+above the answer threshold (confidence >= SURE) while X itself gets almost nothing (less than OWN_SHARE of Y's
+confidence): then the wording teaches the model the opposite of what Y's paraphrases teach it, and one of the two
+is misfiled. (The folds are fitted without the chat forms made from paraphrases, so their confidences run lower
+than the served model's.) Closer races are honest near-synonyms (install vs install_ios) that the full model, which
+sees every paraphrase, still answers right. Only conflicts that involve an FAQ entry or a small-talk intent are
+reported: two out-of-scope groups give the same polite refusal.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from bot.config import SPECS
 from bot.content.loader import Content, ContentError, ContentInvalid, load_content
-from bot.matching.crossval import cross_verdicts
+from bot.matching.crossval import cross_verdicts, duplicate_paraphrases
 from bot.matching.labels import INTENT, REJECT, Label
 
 # Message length limits of the channels, strictest first.
@@ -77,6 +78,14 @@ def conflicts(content: Content, threshold: float = ANSWER_THRESHOLD) -> list[Con
     """Paraphrases that a model fitted without them answers with another label (see the module's docstring)."""
     files = {e.id: e.file for e in content.entries.values()}
     errors: list[ContentError] = []
+
+    def file_of(label: Label) -> str:
+        return SMALLTALK_FILE if label.kind == INTENT else OUT_OF_SCOPE_FILE if label.kind == REJECT \
+            else files.get(label.id, "")
+
+    for label, text, other in duplicate_paraphrases(content):
+        errors.append(ContentError(file_of(label), label.id, f"paraphrase '{text}' of {_describe(label)} has the "
+                                                             f"same words as one of {_describe(other)}"))
     for verdict in cross_verdicts(content):
         label, match = verdict.label, verdict.match
         other = match.label
@@ -86,8 +95,6 @@ def conflicts(content: Content, threshold: float = ANSWER_THRESHOLD) -> list[Con
             continue
         if dict(match.candidates).get(label, 0.0) >= OWN_SHARE * match.confidence:
             continue
-        file = SMALLTALK_FILE if label.kind == INTENT else OUT_OF_SCOPE_FILE if label.kind == REJECT \
-            else files.get(label.id, "")
-        errors.append(ContentError(file, label.id, f"paraphrase '{verdict.text}' of {_describe(label)} is answered "
-                                                   f"by {_describe(other)} ({match.confidence:.2f})"))
+        reason = f"paraphrase '{verdict.text}' of {_describe(label)} is answered by {_describe(other)}"
+        errors.append(ContentError(file_of(label), label.id, f"{reason} ({match.confidence:.2f})"))
     return errors

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from bot.content.language_data import Augmentation
 from bot.matching.normaliser import fold
@@ -14,7 +14,6 @@ from bot.matching.normaliser import fold
 # How many extra sentences each paraphrase gives; the paraphrase itself always comes first.
 VARIANTS = 2
 _LETTERS = "abcdeghiklmnopqrstuvxy"
-_TELEX = {"â": "aa", "ă": "aw", "ê": "ee", "ô": "oo", "ơ": "ow", "ư": "uw", "đ": "dd"}
 _TONES = {"\u0301": "s", "\u0300": "f", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
 
 
@@ -34,7 +33,7 @@ def telex(text: str) -> str:
             elif ch == "\u031b":     # horn
                 letters.append("w")
             else:
-                letters.append(_TELEX.get(ch, ch))
+                letters.append("dd" if ch == "đ" else ch)
         out.append("".join(letters) + tone)
     return " ".join(out)
 
@@ -119,18 +118,10 @@ class Augmenter:
         return ", ".join(p for p in parts if p)
 
     def _telex(self, text: str, rng: random.Random) -> str:
-        words = text.split()
-        for i in range(len(words)):
-            if rng.random() < 0.6:
-                words[i] = telex(words[i])
-        return " ".join(words)
+        return _some_words(text, rng, telex)
 
     def _vni(self, text: str, rng: random.Random) -> str:
-        words = text.split()
-        for i in range(len(words)):
-            if rng.random() < 0.6:
-                words[i] = vni(words[i])
-        return " ".join(words)
+        return _some_words(text, rng, vni)
 
     def _english_chatter(self, text: str, rng: random.Random) -> str:
         opener = rng.choice(("hello", "sorry", "please", "excuse me", "hi admin", "help me", ""))
@@ -142,3 +133,8 @@ class Augmenter:
         if len(words) > 3:
             del words[rng.randrange(len(words))]
         return " ".join(words)
+
+
+def _some_words(text: str, rng: random.Random, typed: Callable[[str], str]) -> str:
+    """Most words (60%) as typed with a keyboard's conversion off: people switch it on and off mid-sentence."""
+    return " ".join(typed(w) if rng.random() < 0.6 else w for w in text.split())

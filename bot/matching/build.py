@@ -3,6 +3,7 @@ when this content was fitted before), the language guess."""
 from __future__ import annotations
 
 import hashlib
+from importlib import metadata
 import json
 import logging
 import time
@@ -16,12 +17,14 @@ from bot.matching.language import LanguageGuess
 from bot.matching.matcher import Matcher
 from bot.matching.model import Params, fit
 from bot.matching.normaliser import Normaliser
-from bot.matching.training import Source, TrainingSet, build, sources
+from bot.matching.training import Source, build, sources
 
 log = logging.getLogger(__name__)
 SEED = 0
 # The code that shapes the training sentences and the model: a change to it is a change of model.
-_CODE = ("normaliser.py", "keyboard.py", "augment.py", "training.py", "model.py")
+_CODE = ("normaliser.py", "keyboard.py", "augment.py", "training.py", "model.py", "build.py")
+# Libraries whose versions change what is fitted (typo correction, the vectoriser and the SVM).
+_LIBRARIES = ("scikit-learn", "numpy", "scipy", "rapidfuzz")
 
 
 def normaliser_for(content: Content, sources_: list[Source] | None = None) -> Normaliser:
@@ -31,14 +34,11 @@ def normaliser_for(content: Content, sources_: list[Source] | None = None) -> No
     return normaliser
 
 
-def training_set(content: Content, normaliser: Normaliser, variants: int = VARIANTS) -> TrainingSet:
-    """The content's training sentences, seeded and reproducible."""
-    return build(sources(content), normaliser, Augmenter(content.augmentation, SEED), variants)
-
-
 def model_key(content: Content, sources_: list[Source], params: Params) -> str:
     """A hash of everything a fitted model depends on: paraphrases, lexicon, augmentation, parameters, code."""
     h = hashlib.sha256(f"{params.key()}|variants={VARIANTS}|seed={SEED}".encode())
+    for library in _LIBRARIES:
+        h.update(f"|{library}={_version(library)}".encode())
     for source in sources_:
         h.update(repr((source.label, source.paraphrases)).encode())
     for record in (content.lexicon, content.augmentation):
@@ -47,6 +47,13 @@ def model_key(content: Content, sources_: list[Source], params: Params) -> str:
     for name in _CODE:
         h.update((here / name).read_bytes())
     return h.hexdigest()[:24]
+
+
+def _version(library: str) -> str:
+    try:
+        return metadata.version(library)
+    except metadata.PackageNotFoundError:
+        return "none"
 
 
 def build_matcher(content: Content, cache: ModelCache, params: Params = Params()) -> Matcher:
@@ -66,9 +73,11 @@ def build_matcher(content: Content, cache: ModelCache, params: Params = Params()
         model = fit(data.texts, data.targets, len(labels), params)
         cache.put(key, model)
     words: dict[str, set[str]] = {}
-    for source in sources_:
-        for lang, text in source.paraphrases:
-            words.setdefault(lang, set()).update(cache.sentences.words(normaliser, text))
+    with cache.sentences.lock:
+        cache.sentences.begin(normaliser)
+        for source in sources_:
+            for lang, text in source.paraphrases:
+                words.setdefault(lang, set()).update(cache.sentences.words(normaliser, text))
     language = LanguageGuess(words, content.lexicon.english_markers)
     log.info("matcher ready: %d labels, %s in %.2f s", len(labels), "fitted" if fitted else "from cache",
              time.perf_counter() - started)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from bot.matching.model import LinearModel
@@ -37,7 +38,9 @@ class ModelCache:
         if path is None or not path.is_file():
             return None
         try:
-            return LinearModel.load(path)
+            model = LinearModel.load(path)
+            os.utime(path)          # recently used: the last to be pruned
+            return model
         except Exception:   # a truncated or foreign file: fit again, never fail to start
             log.warning("matcher cache file unreadable, fitting again")
             return None

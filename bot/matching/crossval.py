@@ -29,6 +29,13 @@ class Verdict:
     match: Match
 
 
+def duplicate_paraphrases(content: Content) -> list[tuple[Label, str, Label]]:
+    """Paraphrases whose words (once normalised) are another label's paraphrase too: (label, text, other)."""
+    sources_ = sources(content)
+    data = build(sources_, normaliser_for(content, sources_), Augmenter(content.augmentation, SEED), 0)
+    return [(data.labels[a], text, data.labels[b]) for a, text, b in data.clashes]
+
+
 def _fold(text: str, folds: int) -> int:
     return int.from_bytes(hashlib.sha1(text.encode()).digest()[:4], "big") % folds
 

@@ -20,11 +20,12 @@ OFF_TOPIC = "-"
 
 
 class EvalFileError(ValueError):
-    """A line of an evaluation file is not `id<TAB>question`; carries the line number."""
+    """A line of an evaluation file is not `id<TAB>question`: the line number, a catalog key for the reason,
+    and the id in question."""
 
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(f"{line}: {reason}")
-        self.line, self.reason = line, reason
+    def __init__(self, line: int, reason: str, id_: str = "") -> None:
+        super().__init__(f"{line}: {reason} {id_}")
+        self.line, self.reason, self.id = line, reason, id_
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Result:
     confidence: float
     best: str | None             # the model's top label, answered or not
     suggestions: tuple[str, ...] = ()
-    top: tuple[str, ...] = ()    # the model's best three labels (what a suggestion could offer)
+    top: tuple[str, ...] = ()    # the model's best three labels (calibration of the suggest band)
 
     @property
     def right(self) -> bool:
@@ -57,15 +58,15 @@ class Result:
 def read_items(path: Path, known: Callable[[str], bool] | None = None) -> list[Item]:
     """Read `id<TAB>question` lines (# comments and blank lines skipped); `-` marks off-topic."""
     items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):   # Excel writes a BOM
         if not line.strip() or line.startswith("#"):
             continue
         gold, tab, question = line.partition("\t")
         gold = gold.strip()
         if not tab or not question.strip():
-            raise EvalFileError(number, "expected id<TAB>question")
+            raise EvalFileError(number, "eval.reason.no_tab")
         if gold != OFF_TOPIC and known is not None and not known(gold):
-            raise EvalFileError(number, f"unknown id {gold!r}")
+            raise EvalFileError(number, "eval.reason.unknown_id", gold)
         items.append(Item(None if gold == OFF_TOPIC else gold, question.strip(), number))
     return items
 
@@ -110,7 +111,7 @@ class Report:
 
     @property
     def declined_rate(self) -> float:
-        """Share of off-topic questions not answered with an entry."""
+        """Share of off-topic questions not answered (neither with an entry nor with small talk)."""
         return self.declined / self.off_topic if self.off_topic else 1.0
 
     @property
@@ -173,16 +174,20 @@ def calibrate(results: list[Result], target_precision: float = 0.98, suggest_sha
     or small talk is answered."""
     scored = sorted(((r.confidence, r.answered == r.item.gold) for r in results if r.answered is not None),
                     reverse=True)
-    answer, right, total = 1.0, 0, 0
-    for confidence, ok in scored:
-        right, total = right + ok, total + 1
-        if right / total >= target_precision:
-            answer = confidence
+    answer = _lowest(scored, target_precision, 1.0)
     band = sorted(((r.confidence, r.item.gold is not None and r.item.gold in r.top) for r in results
                    if r.confidence < answer and r.best is not None), reverse=True)
-    suggest, right, total = answer, 0, 0
-    for confidence, ok in band:
-        right, total = right + ok, total + 1
-        if right / total >= suggest_share:
-            suggest = confidence
+    suggest = _lowest(band, suggest_share, answer)
     return Thresholds(round(answer, 3), round(min(suggest, answer), 3))
+
+
+def _lowest(scored: list[tuple[float, bool]], share: float, start: float) -> float:
+    """The lowest confidence at which, counting every item at or above it, at least `share` are right; only the
+    last item of a group of equal confidences counts (a threshold takes or leaves the whole group)."""
+    found, right = start, 0
+    for n, (confidence, ok) in enumerate(scored, 1):
+        right += ok
+        last_of_group = n == len(scored) or scored[n][0] != confidence
+        if last_of_group and right / n >= share:
+            found = confidence
+    return found

@@ -19,6 +19,7 @@ class LiveMatcher:
         self.builder = builder
         self.background = background
         self.current: Matcher | None = None
+        self.failed: Content | None = None     # the content whose refit failed, until a later one succeeds
         self._lock = threading.Lock()
         self._pending: Content | None = None
         self._worker: threading.Thread | None = None
@@ -47,9 +48,11 @@ class LiveMatcher:
                     return
             try:
                 self.current = self.builder(content)
+                self.failed = None
             except Exception:   # the old matcher keeps answering; the next change tries again
                 log.exception("refitting the matcher failed")
+                self.failed = content
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until no refit is pending (tests, `faq reload`); True when idle."""
-        return self._idle.wait(timeout)
+        """Block until no refit is pending; True when idle and the last refit succeeded."""
+        return self._idle.wait(timeout) and self.failed is None

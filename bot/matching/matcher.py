@@ -13,13 +13,14 @@ from bot.matching.normaliser import Normalised, Normaliser
 from bot.matching.segments import segments
 
 # Confidence is softmax(TEMPERATURE * svm scores): the top label's share. Chosen with the answer threshold on
-# eval/tune.tsv (bot.py eval --calibrate); see the README's "How confident" section.
+# eval/tune.tsv (bot.py eval --calibrate); see the README's "How it answers", item "How sure".
 TEMPERATURE = 2.0
 TOP = 5
 
 
 class Matcher:
-    """Read-only after construction: safe to share between threads; a new content builds a new matcher."""
+    """Safe to share between threads (its only changing part is the normaliser's bounded cache of decoded words);
+    a new content builds a new matcher."""
 
     def __init__(self, normaliser: Normaliser, model: LinearModel, labels: tuple[Label, ...],
                  language: LanguageGuess) -> None:

@@ -6,6 +6,9 @@ and keeps scikit-learn's import (about 0.8 s) out of start-up when the fitted mo
 from __future__ import annotations
 
 import math
+import os
+import tempfile
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from functools import partial
@@ -13,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-# Measured on eval/tune.tsv (bench/bench_engine.py --only models): char 2-5 + word 1-2, C=1 was best of those tried.
+# Chosen on eval/tune.tsv among char 2-5, 3-5, 3-4, C 0.5-2 and tol 1e-4 to 1e-2: char 3-5 + word 1-2, C=1.
+_FIT_LOCK = threading.Lock()
 _NO_INDEX, _NO_VALUES = np.zeros(0, dtype=np.intp), np.zeros(0)
 CHAR_RANGE = (3, 5)
 WORD_RANGE = (1, 2)
@@ -96,8 +100,10 @@ class LinearModel:
 
     def save(self, path: Path) -> None:
         """Write the model as plain arrays (no pickle: loading a file can never run code)."""
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as f:
+        # a temporary name of its own: two processes fitting the same content never write one file together
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        tmp = Path(name)
+        with os.fdopen(handle, "wb") as f:
             np.savez(f, params=np.array([self.params.key()]),
                      char_range=np.array(self.params.char_range), word_range=np.array(self.params.word_range),
                      c=np.array([self.params.c]), min_df=np.array([self.params.min_df]),
@@ -125,14 +131,22 @@ def fit(texts: tuple[str, ...], targets: tuple[int, ...], n_labels: int, params:
     from sklearn.svm import LinearSVC
 
     # Our own analyzers make exactly scikit-learn's char_wb and \S+ word n-grams (a test compares them), faster.
+    min_df = params.min_df if len(texts) >= 10 * params.min_df else 1    # tiny content: keep every n-gram
     chars = TfidfVectorizer(analyzer=partial(char_ngrams, lo=params.char_range[0], hi=params.char_range[1]),
-                            sublinear_tf=True, min_df=params.min_df, dtype=np.float32)
+                            sublinear_tf=True, min_df=min_df, dtype=np.float32)
     words = TfidfVectorizer(analyzer=partial(word_ngrams, lo=params.word_range[0], hi=params.word_range[1]),
                             sublinear_tf=True, dtype=np.float32)
     matrix = hstack([chars.fit_transform(texts), words.fit_transform(texts)]).tocsr()
-    # One thread: liblinear's random generator is shared by the process, so parallel fits are not reproducible.
     svm = LinearSVC(C=params.c, random_state=0, max_iter=5000, tol=SVM_TOL)
-    svm.fit(matrix, np.asarray(targets))
+    if len(set(targets)) >= 2:
+        # One fit at a time: liblinear's random generator is shared by the process, so fits that overlap (two
+        # engines, a refit beside `faq check`) would not be reproducible.
+        with _FIT_LOCK:
+            svm.fit(matrix, np.asarray(targets))
+    else:                    # content with a single label: it wins every question it knows a word of
+        return LinearModel(params, dict(chars.vocabulary_), dict(words.vocabulary_),
+                           np.concatenate([chars.idf_, words.idf_]), np.zeros((matrix.shape[1], n_labels)),
+                           np.array([0.0 if i in targets else -1e3 for i in range(n_labels)]))
     coef = np.zeros((matrix.shape[1], n_labels), dtype=np.float32)   # labels with no sentence keep zeros
     intercept = np.full(n_labels, -1e3)                                 # and never win
     classes = svm.classes_

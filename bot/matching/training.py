@@ -2,6 +2,7 @@
 the augmenter makes from it, normalised exactly as citizens' questions are."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from bot.content.loader import Content
@@ -27,6 +28,7 @@ class TrainingSet:
     targets: tuple[int, ...]
     groups: tuple[int, ...]      # sentences made from one paraphrase share a group (for cross-validation)
     paraphrases: tuple[tuple[int, str], ...] = ()   # by group - 1: (label index, the paraphrase as written)
+    clashes: tuple[tuple[int, str, int], ...] = ()  # (label index, paraphrase, other label index): the same words
 
 
 def sources(content: Content) -> list[Source]:
@@ -59,36 +61,49 @@ class SentenceMemo:
     def __init__(self) -> None:
         self.lexicon: object = None
         self.items: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {}
+        self.lock = threading.Lock()     # one build at a time uses it (several engines may share a cache)
 
-    def words(self, normaliser: Normaliser, sentence: str) -> tuple[str, ...]:
-        """normaliser.normalise(sentence).words (decoded folded words), through the memo."""
-        self.text(normaliser, sentence)
-        return self.items[sentence][1]
-
-    def text(self, normaliser: Normaliser, sentence: str) -> str:
-        """normaliser.normalise(sentence).text, from the memo when still valid."""
+    def begin(self, normaliser: Normaliser) -> None:
+        """Start a build with this normaliser: another lexicon makes every kept sentence stale."""
         if self.lexicon != normaliser.lexicon:
             self.items.clear()
             self.lexicon = normaliser.lexicon
+
+    def words(self, normaliser: Normaliser, sentence: str) -> tuple[str, ...]:
+        """normaliser.normalise(sentence).words (decoded folded words), through the memo."""
+        return self._entry(normaliser, sentence)[1]
+
+    def text(self, normaliser: Normaliser, sentence: str) -> str:
+        """normaliser.normalise(sentence).text, from the memo when still valid."""
+        return self._entry(normaliser, sentence)[2]
+
+    def _entry(self, normaliser: Normaliser, sentence: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
         kept = self.items.get(sentence)
-        if kept is not None:
-            raw, decoded, text = kept
-            if all(normaliser.decoded(w) == d for w, d in zip(raw, decoded)):
-                return text
+        if kept is not None and all(normaliser.decoded(w) == d for w, d in zip(kept[0], kept[1])):
+            return kept
         raw = tuple(normaliser.folded_words(sentence))
         decoded = tuple(normaliser.decoded(w) for w in raw)
-        text = normaliser.text_of(list(decoded))
+        entry = (raw, decoded, normaliser.text_of(list(decoded)))
         if len(self.items) >= self.MAX:
             self.items.clear()
-        self.items[sentence] = (raw, decoded, text)
-        return text
+        self.items[sentence] = entry
+        return entry
 
 
 def build(sources_: list[Source], normaliser: Normaliser, augmenter: Augmenter, variants: int,
           memo: SentenceMemo | None = None) -> TrainingSet:
     """Normalised, de-duplicated sentences for every source; a sentence two labels share goes to neither."""
     memo = memo or SentenceMemo()
+    with memo.lock:
+        memo.begin(normaliser)
+        return _build(sources_, normaliser, augmenter, variants, memo)
+
+
+def _build(sources_: list[Source], normaliser: Normaliser, augmenter: Augmenter, variants: int,
+           memo: SentenceMemo) -> TrainingSet:
     owner: dict[str, int] = {}
+    written_by: dict[str, int] = {}
+    clashes: list[tuple[int, str, int]] = []
     group_of: dict[str, int] = {}
     clashing: set[str] = set()
     group = 0
@@ -97,14 +112,18 @@ def build(sources_: list[Source], normaliser: Normaliser, augmenter: Augmenter, 
         for lang, text in source.paraphrases:
             group += 1
             written.append((target, text))
-            for sentence in augmenter.sentences(text, lang, variants):
+            for n, sentence in enumerate(augmenter.sentences(text, lang, variants)):
                 norm = memo.text(normaliser, sentence)
                 if not norm:
                     continue
+                if n == 0:      # the paraphrase as written: the same words under two labels is a content error
+                    other = written_by.setdefault(norm, target)
+                    if other != target:
+                        clashes.append((target, text, other))
                 if norm in owner and owner[norm] != target:
                     clashing.add(norm)     # e.g. the bare app name, made from two labels' paraphrases
                 elif norm not in owner:
                     owner[norm], group_of[norm] = target, group
     kept = [(text, target) for text, target in owner.items() if text not in clashing]
     return TrainingSet(tuple(s.label for s in sources_), tuple(t for t, _ in kept), tuple(y for _, y in kept),
-                       tuple(group_of[t] for t, _ in kept), tuple(written))
+                       tuple(group_of[t] for t, _ in kept), tuple(written), tuple(clashes))
