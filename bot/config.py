@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Callable, Mapping
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +69,8 @@ SPECS: dict[str, Spec] = {
                                 "Public https:// copy of the content pack folder, for Zalo guide images (optional)."),
     "public_url": Spec("BOT_PUBLIC_URL", "http://127.0.0.1:8080",
                        "Base URL admins' browsers reach `serve` at, for dashboard sign-in links; https:// makes cookies Secure."),
+    "chat_embed_origins": Spec("BOT_CHAT_EMBED_ORIGINS", "", "Web portals allowed to show the web chat (/chat) in an"
+                               " iframe, space-separated (https://portal.example.gov.vn); none by default."),
     "target_rate": Spec("BOT_TARGET_RATE", "0.6", "Campaign target: share (0..1) of residents with the app."),
     "session_hours": Spec("BOT_SESSION_HOURS", "8", "Hours a dashboard sign-in lasts before a new link is needed."),
 }
@@ -104,6 +107,7 @@ class Settings:
     zalo_oauth_url: str
     zalo_image_base_url: str
     public_url: str
+    chat_embed_origins: tuple[str, ...]
     target_rate: float
     session_hours: int
 
@@ -177,6 +181,15 @@ def _public_url(value: str) -> str:
     return value
 
 
+def _origins(value: str) -> tuple[str, ...]:
+    origins = tuple(value.split())
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("https", "http") or not parts.netloc or parts.path not in ("", "/"):
+            raise ValueError(f"{origin!r} is not an origin like https://portal.example.gov.vn")
+    return tuple(o.rstrip("/") for o in origins)
+
+
 def _db(value: str) -> str:
     return value if value == ":memory:" else str(_path(value))
 
@@ -200,6 +213,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "zalo_image_base_url": _base_url,
     "public_url": _public_url,
     "target_rate": _fraction,
+    "chat_embed_origins": _origins,
     "session_hours": _hours,
     "log_level": lambda v: _choice("DEBUG", "INFO", "WARNING", "ERROR")(v.upper()),
 }

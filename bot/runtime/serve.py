@@ -9,6 +9,7 @@ from typing import Any, Callable, Coroutine, Protocol, cast
 import aiohttp
 from aiohttp import web
 
+from bot.channels.webchat.adapter import WebChat
 from bot.channels.zalo.adapter import ZaloChannel
 from bot.channels.zalo.api import Backoff, ZaloApi
 from bot.config import Settings
@@ -60,7 +61,7 @@ def build_zalo(settings: Settings, worker: EngineWorker, session: aiohttp.Client
 async def serve(settings: Settings, worker: EngineWorker, i18n: I18n, host: str, port: int, *,
                 stop: asyncio.Event | None = None,
                 background: Callable[[dict[str, Any], EngineWorker], list[Coroutine]] | None = None,
-                dashboard: RouteProvider | None = None) -> None:
+                dashboard: RouteProvider | None = None, webchat: bool = True) -> None:
     """Serve until SIGINT/SIGTERM (or stop is set), then stop taking requests, finish, and close.
 
     `background` receives the running channels' broadcast senders and gives coroutines to run beside the
@@ -78,8 +79,9 @@ async def serve(settings: Settings, worker: EngineWorker, i18n: I18n, host: str,
             if telegram_configured(settings):
                 telegram = await _start_telegram(settings, worker, i18n)
             if hook is None and telegram is None:
-                log.warning("serve: no channel configured (ZALO_APP_ID + ZALO_OA_SECRET_KEY, or "
-                            "TELEGRAM_BOT_TOKEN + TELEGRAM_WEBHOOK_SECRET); serving /healthz only")
+                log.warning("serve: neither Zalo (ZALO_APP_ID + ZALO_OA_SECRET_KEY) nor Telegram "
+                            "(TELEGRAM_BOT_TOKEN + TELEGRAM_WEBHOOK_SECRET) is configured; serving the web chat, "
+                            "the admin pages and /healthz")
             senders: dict[str, Any] = {}
             if api is not None:
                 from bot.channels.zalo.sender import zalo_sender
@@ -88,14 +90,15 @@ async def serve(settings: Settings, worker: EngineWorker, i18n: I18n, host: str,
                 from bot.channels.telegram.sender import telegram_sender
                 senders["telegram"] = telegram_sender(telegram.bot)
             tasks = [asyncio.create_task(job) for job in (background(senders, worker) if background else [])]
+            chat = (WebChat(worker, i18n, settings.chat_embed_origins, settings.default_locale),) if webchat else ()
             app = make_web_app(telegram=telegram, telegram_secret=settings.telegram_webhook_secret, zalo=hook,
-                               dashboard=dashboard)
+                               dashboard=dashboard, routes=chat)
             runner = web.AppRunner(app, access_log=None)
             await runner.setup()
             try:
                 await web.TCPSite(runner, host, port).start()
-                log.info("serve: listening on %s:%s (zalo: %s, telegram: %s)", host, port,
-                         "on" if hook else "off", "on" if telegram else "off")
+                log.info("serve: listening on %s:%s (zalo: %s, telegram: %s, web chat: %s)", host, port,
+                         "on" if hook else "off", "on" if telegram else "off", "/chat" if webchat else "off")
                 await stop.wait()
             finally:   # stop taking webhook posts first; events already acknowledged are finished
                 await runner.cleanup()

@@ -138,13 +138,15 @@ class RouteProvider(Protocol):
 
 
 def make_web_app(*, telegram: Application | None = None, telegram_secret: str = "",
-                 zalo: ZaloHook | None = None, dashboard: RouteProvider | None = None) -> web.Application:
+                 zalo: ZaloHook | None = None, dashboard: RouteProvider | None = None,
+                 routes: tuple[RouteProvider, ...] = ()) -> web.Application:
     """The web application: /healthz always, POST /telegram/webhook and POST /zalo/webhook when configured,
-    the admin dashboard under /admin when given."""
+    the admin dashboard under /admin and other routes (the web chat) when given."""
     app = web.Application()
     app.router.add_get("/healthz", healthz)
-    if dashboard is not None:
-        dashboard.add_routes(app)
+    for provider in (dashboard, *routes):
+        if provider is not None:
+            provider.add_routes(app)
     if telegram is not None:
         if not telegram_secret:
             raise ValueError("a Telegram webhook needs a secret")
