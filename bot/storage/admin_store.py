@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from bot.storage.database import Queries, now
+from bot.storage.database import Queries, inserted, now
 
 KINDS = ("answer", "title", "paraphrase", "new_entry", "hide", "show")
 
@@ -40,12 +40,12 @@ class AdminStore(Queries):
         """Record an edit (it takes effect when the content is rebuilt with active revisions)."""
         stamp = now()
         with self.lock, self.db.conn:
-            rev_id = self.db.execute(
+            rev_id = inserted(self.db.execute(
                 "INSERT INTO faq_revisions (entry_id, kind, lang, value, previous, user_key, at)"
                 " VALUES (?,?,?,?,?,?,?)",
                 [entry_id, kind, lang, json.dumps(value, ensure_ascii=False),
                  json.dumps(previous, ensure_ascii=False) if previous is not None else None, user_key,
-                 stamp]).lastrowid
+                 stamp]))
         return Revision(rev_id, entry_id, kind, lang, value, previous, user_key, stamp, None)
 
     def active_revisions(self) -> list[Revision]:

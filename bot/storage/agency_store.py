@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from bot.campaign.model import invite_usable
 from bot.matching.normaliser import clean
 from bot.storage.campaign_store import name_key
-from bot.storage.database import Queries, now
+from bot.storage.database import Queries, inserted, now
 
 KINDS = ("so_ban_nganh", "ubnd_huyen", "truong_hoc", "benh_vien", "doanh_nghiep", "khac")
 
@@ -107,7 +107,7 @@ class AgencyStore(Queries):
 
     def import_units(self, rows: list[ImportRow]) -> list[int]:
         """Add or update units in file order, in one transaction; returns their ids."""
-        stamp, ids = now(), []
+        stamp, ids = now(), list[int]()
         with self.lock, self.db.conn:
             self.db.execute("BEGIN IMMEDIATE")
             for row in rows:
@@ -199,11 +199,11 @@ class AgencyStore(Queries):
             self.db.execute("BEGIN IMMEDIATE")
             replaced = self.db.execute("UPDATE unit_reports SET superseded = 1 WHERE unit_id = ? AND as_of = ?"
                                        " AND superseded = 0", [unit_id, data.as_of]).rowcount
-            report_id = self.db.execute(
+            report_id = inserted(self.db.execute(
                 "INSERT INTO unit_reports (unit_id, as_of, staff, staff_smartphones, staff_installed,"
                 " family_installed, user_key, at) VALUES (?,?,?,?,?,?,?,?)",
                 [unit_id, data.as_of, data.staff, data.staff_smartphones, data.staff_installed,
-                 data.family_installed, user_key, at]).lastrowid
+                 data.family_installed, user_key, at]))
         return report_id, replaced > 0
 
     def report_on(self, unit_id: int, as_of: str) -> ReportInput | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.storage.database import Queries, now
+from bot.storage.database import Queries, inserted, now
 
 # A recipient's life: pending -> claimed (about to be sent) -> sent | failed | blocked.
 # A row still 'claimed' after a restart may or may not have been sent: it becomes 'unknown', never resent.
@@ -46,8 +46,8 @@ class BroadcastStore(Queries):
         recipients = self.audience(district_id)
         with self.lock, self.db.conn:
             self.db.execute("BEGIN IMMEDIATE")
-            b_id = self.db.execute("INSERT INTO broadcasts (created_by, created_at, text, district_id, status)"
-                                   " VALUES (?,?,?,?,'queued')", [created_by, now(), text, district_id]).lastrowid
+            b_id = inserted(self.db.execute("INSERT INTO broadcasts (created_by, created_at, text, district_id, status)"
+                                   " VALUES (?,?,?,?,'queued')", [created_by, now(), text, district_id]))
             self.db.conn.executemany("INSERT INTO broadcast_recipients (broadcast_id, user_key, status)"
                                      " VALUES (?,?,?)", [(b_id, key, PENDING) for key in recipients])
         return Broadcast(b_id, created_by, text, district_id, "queued"), len(recipients)

@@ -14,7 +14,7 @@ from bot.campaign.model import (
     name_key,
 )
 from bot.matching.normaliser import clean
-from bot.storage.database import Queries, now
+from bot.storage.database import Queries, inserted, now
 from bot.storage.report_store import ReportQueries
 
 __all__ = ["LEVELS", "Area", "CampaignStore", "Invite", "Member", "Visit", "VisitInput", "name_key"]
@@ -43,7 +43,7 @@ class CampaignStore(ReportQueries, Queries):
                 cursor = self.db.execute(
                     "INSERT INTO areas (parent_id, level, name, key, households, created_at) VALUES (?,?,?,?,?,?)",
                     [parent_id, level, clean(name), key, households, now()])
-                return Area(cursor.lastrowid, parent_id, level, clean(name), households)
+                return Area(inserted(cursor), parent_id, level, clean(name), households)
             if households is not None and households != row[4]:
                 self.db.execute("UPDATE areas SET households = ? WHERE id = ?", [households, row[0]])
             return Area(row[0], row[1], row[2], row[3], households if households is not None else row[4])
@@ -200,12 +200,12 @@ class CampaignStore(ReportQueries, Queries):
             row = self.db.execute("SELECT id FROM households WHERE area_id = ? AND key = ?",
                                   [village.id, key]).fetchone()
             if row is None:
-                household_id = self.db.execute(
+                household_id = inserted(self.db.execute(
                     "INSERT INTO households (area_id, commune_id, district_id, label, key, residents, smartphones,"
                     " had_app, installed, note, latitude, longitude, first_day, last_day, last_at, visits,"
                     " last_user_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)",
                     [village.id, commune_id, district_id, data.label, key, *values, day, day, stamp,
-                     user_key]).lastrowid
+                     user_key]))
             else:
                 household_id = row[0]
                 self.db.execute(
@@ -213,12 +213,12 @@ class CampaignStore(ReportQueries, Queries):
                     " note = ?, latitude = ?, longitude = ?, last_day = ?, last_at = ?, visits = visits + 1,"
                     " last_user_key = ? WHERE id = ?", [data.label, *values, day, stamp, user_key, household_id])
             action = "new" if row is None else "update"
-            visit_id = self.db.execute(
+            visit_id = inserted(self.db.execute(
                 "INSERT INTO visits (household_id, area_id, commune_id, district_id, user_key, at, day, action,"
                 " residents, smartphones, had_app, installed, note, latitude, longitude)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [household_id, village.id, commune_id, district_id, user_key, stamp, day, action,
-                 *values]).lastrowid
+                 *values]))
         return Visit(visit_id, household_id, village.id, user_key, stamp, action, data), row is None
 
     def visits_by(self, user_key: str, day: str) -> list[Visit]:

@@ -204,6 +204,13 @@ def connect(path: str) -> sqlite_utils.Database:
     return db
 
 
+def inserted(cursor: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just wrote (sqlite3 types it as optional; after an INSERT it is set)."""
+    if cursor.lastrowid is None:
+        raise sqlite3.DatabaseError("an INSERT gave no row id")
+    return cursor.lastrowid
+
+
 class Queries:
     """Base of every storage module's class: the bot's one connection and lock, and two read helpers."""
 

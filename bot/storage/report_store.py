@@ -5,9 +5,10 @@ from itertools import islice
 from typing import Iterable, Iterator
 
 from bot.campaign.model import AREA_COLUMNS, Area, name_key
+from bot.storage.database import Queries
 
 
-class ReportQueries:
+class ReportQueries(Queries):
     """Read queries for reports and the demo's bulk insert, mixed into CampaignStore (same connection and lock)."""
 
     # --- report figures -------------------------------------------------------------------------------------
@@ -62,7 +63,8 @@ class ReportQueries:
         if day:
             sql += " AND day = ?"
             params.append(day)
-        return self._one(sql, params)[0]
+        row = self._one(sql, params)
+        return row[0] if row else 0
 
     def household_sums(self, group: str, where: str, params: list, day_from: str | None,
                        day_to: str | None) -> dict[int, tuple[int, int, int, int, int]]:
