@@ -30,7 +30,7 @@ SPECS: dict[str, Spec] = {
     "intents_dir": Spec("BOT_INTENTS_DIR", "intents", "Lexicon, small-talk and out-of-scope data."),
     "locales_dir": Spec("BOT_LOCALES_DIR", "locales", "gettext catalogs (vi, en)."),
     "default_locale": Spec("BOT_LOCALE", "vi", "Language for users whose language is unknown (vi or en)."),
-    "answer_threshold": Spec("BOT_ANSWER_THRESHOLD", "0.21", "Confidence (0..1) at or above which the bot answers;"
+    "answer_threshold": Spec("BOT_ANSWER_THRESHOLD", "0.19", "Confidence (0..1) at or above which the bot answers;"
                              " the default gives 98% right answers on eval/tune.tsv (`bot.py eval --calibrate`)."),
     "suggest_threshold": Spec("BOT_SUGGEST_THRESHOLD", "0.08", "Confidence at or above which the bot offers"
                               " suggestions (\"Có phải bạn muốn hỏi…\")."),
