@@ -60,8 +60,8 @@ class Matcher:
         entries = [m for m in found if m.label and m.label.kind == ENTRY]
         distinct: dict[Label, Match] = {}
         for m in entries:           # the first sure sentence of each entry, in the order asked
-            if m.confidence >= answer_threshold:
-                distinct.setdefault(m.label, m) if m.label else None
+            if m.label and m.confidence >= answer_threshold:
+                distinct.setdefault(m.label, m)
         sure = list(distinct.values())
         first, also = self._pick(whole, entries, sure, answer_threshold)
         return norm, Match(first.label, first.confidence, first.candidates, also, norm.os)
