@@ -88,13 +88,13 @@ def conflicts(content: Content, threshold: float = ANSWER_THRESHOLD) -> list[Con
                                                              f"same words as one of {_describe(other)}"))
     for verdict in cross_verdicts(content):
         label, match = verdict.label, verdict.match
-        other = match.label
-        if other is None or other == label or match.confidence < max(SURE, threshold):
+        found = match.label
+        if found is None or found == label or match.confidence < max(SURE, threshold):
             continue
-        if label.kind == REJECT and other.kind == REJECT:
+        if label.kind == REJECT and found.kind == REJECT:
             continue
         if dict(match.candidates).get(label, 0.0) >= OWN_SHARE * match.confidence:
             continue
-        reason = f"paraphrase '{verdict.text}' of {_describe(label)} is answered by {_describe(other)}"
+        reason = f"paraphrase '{verdict.text}' of {_describe(label)} is answered by {_describe(found)}"
         errors.append(ContentError(file_of(label), label.id, f"{reason} ({match.confidence:.2f})"))
     return errors

@@ -202,9 +202,10 @@ class FaqAdmin(Feature):
         if not revisions:
             return [Reply(self._t(ctx, "admin.no_history", id=entry_id or "?"))]
         lines = [self._t(ctx, "admin.history_header", id=entry_id)]
-        rows = []
+        rows: list[tuple[Button, ...]] = []
         for rev in revisions:
-            shown = str(rev.value)[:80] if rev.kind != "new_entry" else str(rev.value.get("title"))  # type: ignore[union-attr]
+            value = rev.value
+            shown = str(value.get("title")) if rev.kind == "new_entry" and isinstance(value, dict) else str(value)[:80]
             state = self._t(ctx, "admin.reverted") if rev.reverted_at else ""
             lines.append(f"#{rev.id} {rev.at[:16].replace('T', ' ')} {rev.kind} {rev.lang or ''}: {shown} {state}")
             if not rev.reverted_at and len(rows) < 5:

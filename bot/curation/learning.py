@@ -94,7 +94,7 @@ class Learning(Feature):
     def _group_reply(self, ctx: Ctx, group: Group) -> Reply:
         text = self._t(ctx, "learn.group", text=group.text, count=self.i18n.number(ctx.lang, group.count),
                        variants=self.i18n.number(ctx.lang, len(group.keys)))
-        rows = []
+        rows: list[tuple[Button, ...]] = []
         candidates = [group.best_id] if group.best_id in self.manager.current.entries else []
         candidates += [c for c in self.suggest(group.text) if c not in candidates]
         for entry_id in candidates[:2]:

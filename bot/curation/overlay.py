@@ -27,7 +27,7 @@ def apply(content: Content, revisions: list[Revision]) -> Content:
 
 
 def _new_entry(rev: Revision) -> Entry:
-    value = dict(rev.value)  # type: ignore[arg-type]
+    value = rev.value if isinstance(rev.value, dict) else {}     # a new entry's revision holds its title and answer
     title, answer = value["title"], value["answer"]
     return Entry(id=rev.entry_id, title={"vi": title}, paraphrases={"vi": (title,)}, answer={"vi": answer},
                  source=("admin",), file="admin")

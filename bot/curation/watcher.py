@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, cast
 
 from bot.content.loader import ContentError
 from bot.curation.live import ContentManager
@@ -44,7 +44,8 @@ async def watch_content(manager: ContentManager, store: AdminStore, run_in_engin
     while True:
         await asyncio.sleep(interval)
         try:
-            trigger, errors = await run_in_engine(lambda: _tick(manager, store, seen))  # type: ignore[misc]
+            trigger, errors = cast(tuple[str, "list[ContentError] | None"],
+                                   await run_in_engine(lambda: _tick(manager, store, seen)))
         except Exception:
             log.exception("content watcher: reload failed; the bot keeps the old content")
             continue
