@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.config import SPECS
 from bot.content.loader import Content, ContentError, ContentInvalid, load_content
-from bot.matching.crossval import cross_verdicts, duplicate_paraphrases
+from bot.matching.crossval import check_set, cross_verdicts, duplicate_paraphrases
 from bot.matching.labels import INTENT, REJECT, Label
 
 # Message length limits of the channels, strictest first.
@@ -83,10 +83,11 @@ def conflicts(content: Content, threshold: float = ANSWER_THRESHOLD) -> list[Con
         return SMALLTALK_FILE if label.kind == INTENT else OUT_OF_SCOPE_FILE if label.kind == REJECT \
             else files.get(label.id, "")
 
-    for label, text, other in duplicate_paraphrases(content):
+    paraphrases = check_set(content)     # normalised once for both checks
+    for label, text, other in duplicate_paraphrases(paraphrases):
         errors.append(ContentError(file_of(label), label.id, f"paraphrase '{text}' of {_describe(label)} has the "
                                                              f"same words as one of {_describe(other)}"))
-    for verdict in cross_verdicts(content):
+    for verdict in cross_verdicts(paraphrases):
         label, match = verdict.label, verdict.match
         found = match.label
         if found is None or found == label or match.confidence < max(SURE, threshold):

@@ -12,7 +12,8 @@ from bot.matching.labels import Label, Match
 from bot.matching.language import LanguageGuess
 from bot.matching.matcher import Matcher
 from bot.matching.model import Params, fit
-from bot.matching.training import build, sources
+from bot.matching.normaliser import Normaliser
+from bot.matching.training import TrainingSet, build, sources
 
 FOLDS = 5
 # The check is about the paraphrases themselves: the chat forms made from them add a few points of accuracy to
@@ -29,22 +30,34 @@ class Verdict:
     match: Match
 
 
-def duplicate_paraphrases(content: Content) -> list[tuple[Label, str, Label]]:
-    """Paraphrases whose words (once normalised) are another label's paraphrase too: (label, text, other)."""
+@dataclass(frozen=True)
+class CheckSet:
+    """The content's paraphrases as the checks see them: normalised once, without the chat forms."""
+
+    normaliser: Normaliser
+    data: TrainingSet
+
+
+def check_set(content: Content) -> CheckSet:
+    """Normalise the content's paraphrases once for both checks below."""
     sources_ = sources(content)
-    data = build(sources_, normaliser_for(content, sources_), Augmenter(content.augmentation, SEED), 0)
-    return [(data.labels[a], text, data.labels[b]) for a, text, b in data.clashes]
+    normaliser = normaliser_for(content, sources_)
+    return CheckSet(normaliser, build(sources_, normaliser, Augmenter(content.augmentation, SEED), CHECK_VARIANTS))
+
+
+def duplicate_paraphrases(check: CheckSet) -> list[tuple[Label, str, Label]]:
+    """Paraphrases whose words (once normalised) are another label's paraphrase too: (label, text, other)."""
+    labels = check.data.labels
+    return [(labels[a], text, labels[b]) for a, text, b in check.data.clashes]
 
 
 def _fold(text: str, folds: int) -> int:
     return int.from_bytes(hashlib.sha1(text.encode()).digest()[:4], "big") % folds
 
 
-def cross_verdicts(content: Content, folds: int = FOLDS, params: Params = Params()) -> list[Verdict]:
+def cross_verdicts(check: CheckSet, folds: int = FOLDS, params: Params = Params()) -> list[Verdict]:
     """Every paraphrase's verdict from the fold that left it out (deterministic: folds by a hash of the text)."""
-    sources_ = sources(content)
-    normaliser = normaliser_for(content, sources_)
-    data = build(sources_, normaliser, Augmenter(content.augmentation, SEED), CHECK_VARIANTS)
+    normaliser, data = check.normaliser, check.data
     language = LanguageGuess({}, ())
     # A paraphrase's fold comes from its own text, so adding or removing one leaves every other where it was.
     fold_of = {g: _fold(data.paraphrases[g - 1][1], folds) for g in set(data.groups)}
